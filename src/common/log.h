@@ -34,7 +34,14 @@ class Line {
   std::ostringstream out_;
 };
 
+// Turns the streamed Line into void so MK_LOG is a single expression (safe inside if/else).
+struct Voidify {
+  void operator&(Line&) {}
+  void operator&(Line&&) {}
+};
+
 }  // namespace mk::log
 
-#define MK_LOG(lvl) \
-  if (!::mk::log::enabled(::mk::log::Level::lvl)) {} else ::mk::log::Line(::mk::log::Level::lvl)
+#define MK_LOG(lvl)                                   \
+  !::mk::log::enabled(::mk::log::Level::lvl) ? (void)0 \
+                                             : ::mk::log::Voidify() & ::mk::log::Line(::mk::log::Level::lvl)
