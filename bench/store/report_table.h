@@ -1,0 +1,31 @@
+#pragma once
+// The printed result: a Markdown table plus notes, and the number formats it uses.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mk::bench {
+
+struct ReportRow {
+  std::string measurement;
+  std::string ours;
+  std::string etcd;
+  std::string ratio;
+  std::string target;
+};
+
+struct Report {
+  std::vector<std::string> preamble;  // lines above the table
+  std::vector<ReportRow> rows;
+  std::vector<std::string> notes;  // bullet points below it
+};
+
+std::string render_markdown(const Report& report);
+
+std::string format_count(double value);       // 12,345
+std::string format_ms(double ms);             // 0.42 ms, 12.3 ms, 1,234 ms
+std::string format_bytes(int64_t bytes);      // 812 KiB, 12.3 MiB
+std::string format_ratio(double ratio);       // 5.2x, 0.41x
+
+}  // namespace mk::bench
