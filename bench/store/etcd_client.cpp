@@ -1,7 +1,8 @@
 #include "etcd_client.h"
 
-#include <httplib.h>
+#include <charconv>
 
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "base64.h"
@@ -14,7 +15,12 @@ using nlohmann::json;
 int64_t json_int64(const json& object, const char* field) {
   auto it = object.find(field);
   if (it == object.end() || it->is_null()) return 0;
-  if (it->is_string()) return std::stoll(it->get<std::string>());
+  if (it->is_string()) {
+    const std::string& text = it->get_ref<const std::string&>();
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return ec == std::errc() && end == text.data() + text.size() ? value : 0;
+  }
   if (it->is_number()) return it->get<int64_t>();
   return 0;
 }
