@@ -1,0 +1,18 @@
+#pragma once
+// What `minikube agent` runs with. Plain data filled by the command line and handed to
+// mk::agent::run().
+
+#include <string>
+
+namespace mk::agent {
+
+struct AgentConfig {
+  std::string data_dir = "/var/lib/minikube";
+  std::string node_name;   // empty: the host name
+  std::string token;
+  std::string token_file;  // read when token is empty
+  std::string join_url;    // https:// URL of the server to join
+  bool debug = false;
+};
+
+}  // namespace mk::agent

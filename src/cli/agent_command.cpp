@@ -1,0 +1,18 @@
+#include "cli/agent_command.h"
+
+#include "cli/settings.h"
+
+namespace mk::cli {
+
+agent::AgentConfig to_agent_config(const Settings& s) {
+  agent::AgentConfig cfg;
+  cfg.data_dir = s.text("data-dir");
+  cfg.node_name = s.text("node-name");
+  cfg.token = s.text("token");
+  cfg.token_file = s.text("token-file");
+  cfg.join_url = s.text("join");
+  cfg.debug = s.boolean("debug");
+  return cfg;
+}
+
+}  // namespace mk::cli

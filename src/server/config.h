@@ -1,0 +1,41 @@
+#pragma once
+// What `minikube server` runs with. Plain data: the command line fills it (flag > environment >
+// config file > these defaults) and hands it to mk::server::run().
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store/kv.h"
+
+namespace mk::server {
+
+struct ServerConfig {
+  std::string data_dir = "/var/lib/minikube";
+  std::string node_name;     // empty: the host name
+  std::string token;         // shared secret for joining nodes
+  std::string token_file;    // read when token is empty
+  std::string join_url;      // https:// URL of an existing server (joining as a server)
+
+  // "" or "sqlite://PATH" (PATH relative to <data_dir>/server); empty means
+  // sqlite://<data_dir>/server/db/state.db
+  std::string datastore_endpoint;
+  store::Durability datastore_durability = store::Durability::full;
+
+  uint16_t https_listen_port = 6443;
+  std::string bind_address = "0.0.0.0";
+  std::vector<std::string> tls_sans;  // extra names and addresses on the serving certificate
+
+  std::string cluster_cidr = "10.42.0.0/16";
+  std::string service_cidr = "10.43.0.0/16";
+  std::string cluster_dns = "10.43.0.10";
+  std::string cluster_domain = "cluster.local";
+
+  std::string write_kubeconfig = "/etc/minikube/minikube.yaml";
+  uint32_t write_kubeconfig_mode = 0600;
+
+  bool disable_agent = false;
+  bool debug = false;
+};
+
+}  // namespace mk::server
