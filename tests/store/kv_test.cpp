@@ -409,6 +409,13 @@ TEST_CASE("update is a compare-and-swap on mod_revision", "[store]") {
     CHECK(is_absent(*s, "/nope"));
   }
 
+  SECTION("absent key with expected revision 0: not_found, and nothing is created") {
+    const Revision before = s->current_revision();
+    MK_REQUIRE_ERRC(s->update("/never", "x", 0), Errc::not_found);
+    CHECK(is_absent(*s, "/never"));
+    CHECK(s->current_revision() == before);
+  }
+
   SECTION("deleted key: not_found") {
     MK_REQUIRE_OK(s->remove("/u"));
     MK_REQUIRE_ERRC(s->update("/u", "x", u->revision), Errc::not_found);

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "store_test_util.h"
 
@@ -72,6 +73,47 @@ TEST_CASE("data, metadata, history and revision persist across close and reopen"
     MK_REQUIRE_OK(u);
     CHECK(must_get(*s, "/p/a").version == 3);
   }
+}
+
+TEST_CASE("right after reopen, a watch from a past revision replays the history", "[store]") {
+  TempDir dir;
+  const SqliteOptions opts = test_options(dir);
+  std::vector<Revision> written;
+  {
+    MK_OPEN_STORE(s, opts);
+    auto c = s->create("/wr/a", "1");
+    MK_REQUIRE_OK(c);
+    written.push_back(c->revision);
+    auto u = s->update("/wr/a", "2", c->revision);
+    MK_REQUIRE_OK(u);
+    written.push_back(u->revision);
+    written.push_back(must_put(*s, "/wr/b", "b"));
+    auto d = s->remove("/wr/a");
+    MK_REQUIRE_OK(d);
+    written.push_back(d->revision);
+  }
+  MK_OPEN_STORE(s, opts);
+  // No write yet in this process: the events exist only in the database.
+  WatchRequest wr;
+  wr.key = "/wr/";
+  wr.end = prefix_end("/wr/");
+  wr.from_revision = written.front();
+  auto w = s->watch(wr);
+  MK_REQUIRE_OK(w);
+  auto ev = take_events(*w.value(), written.size(), std::chrono::seconds(5));
+  std::vector<Revision> got;
+  for (const auto& e : ev) got.push_back(e.kv.mod_revision);
+  CHECK(got == written);
+  if (ev.size() == written.size()) {
+    REQUIRE(ev[1].prev.has_value());
+    CHECK(ev[1].prev->value == "1");
+    CHECK(ev[3].type == Event::Type::del);
+  }
+  // And it continues live.
+  const Revision live = must_put(*s, "/wr/c", "c");
+  auto more = take_events(*w.value(), 1);
+  REQUIRE(more.size() == 1);
+  CHECK(more[0].kv.mod_revision == live);
 }
 
 TEST_CASE("the revision never goes backward across reopen, even when the newest write was "
