@@ -220,7 +220,9 @@ Report build_report(const BenchPlan& plan, const MachineInfo& machine, const std
       std::to_string(plan.consumer_threads) +
       " consumer threads on each side (ours: set_notify queues the watcher, take() drains it; "
       "etcd: one HTTP connection per watch, read with epoll, JSON parse and base64 decode "
-      "included). Each put waits until every watcher has the previous event.");
+      "included). The put is durable on both sides, so its commit is part of the latency. Each "
+      "put waits (up to " + std::to_string(plan.event_deadline.count()) + " ms) until every "
+      "watcher has the previous event.");
   if (etcd) {
     notes.push_back(
         "Every etcd figure goes through its JSON gateway (HTTP/1.1 and JSON, relayed by a gRPC "
@@ -235,6 +237,13 @@ Report build_report(const BenchPlan& plan, const MachineInfo& machine, const std
   for (const SideResults* side : {&ours, etcd}) {
     if (!side) continue;
     for (const auto* slot : {&side->watch_one, &side->watch_many}) {
+      if (*slot && **slot && (**slot)->events < (**slot)->requested) {
+        notes.push_back(side->name + ": the " + std::to_string((**slot)->watchers) +
+                        "-watcher run hit its time budget (" +
+                        std::to_string(plan.watch_budget.count()) + " s) after " +
+                        std::to_string((**slot)->events) + " of " +
+                        std::to_string((**slot)->requested) + " puts.");
+      }
       if (*slot && **slot && (**slot)->missing > 0) {
         notes.push_back(side->name + ": " + format_count(static_cast<double>((**slot)->missing)) +
                         " of " +

@@ -58,7 +58,11 @@ std::string format_bytes(int64_t bytes) {
 
 std::string format_ratio(double ratio) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), ratio < 10 ? "%.2fx" : "%.0fx", ratio);
+  if (ratio < 1) {
+    std::snprintf(buf, sizeof(buf), "%.2gx", ratio);
+  } else {
+    std::snprintf(buf, sizeof(buf), ratio < 10 ? "%.2fx" : "%.0fx", ratio);
+  }
   return buf;
 }
 

@@ -26,6 +26,6 @@ std::string render_markdown(const Report& report);
 std::string format_count(double value);       // 12,345
 std::string format_ms(double ms);             // 0.42 ms, 12.3 ms, 1,234 ms
 std::string format_bytes(int64_t bytes);      // 812 KiB, 12.3 MiB
-std::string format_ratio(double ratio);       // 5.2x, 0.41x
+std::string format_ratio(double ratio);       // 5.20x, 14x, 0.41x, 0.0037x
 
 }  // namespace mk::bench

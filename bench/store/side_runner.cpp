@@ -27,7 +27,8 @@ SideResults run_side(const std::string& name, const TargetFactory& open, const B
     results.description = t.describe();
     for (size_t i = 0; i < plan.writer_counts.size() && !interrupted(); ++i) {
       size_t writers = plan.writer_counts[i];
-      MK_LOG(info) << "bench: " << name << ": durable writes, " << writers << " writers";
+      MK_LOG(info) << "bench: " << name << ": durable writes, " << writers
+                 << (writers == 1 ? " writer" : " writers");
       results.writes.emplace_back(
           run_writes(t, writers, plan, "/bench/writes/run" + std::to_string(i) + "/"));
       log_failure(name, "writes", *results.writes.back());

@@ -1,5 +1,6 @@
 #include "watch_bench.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -71,7 +72,10 @@ Result<WatchRun> run_watch(BenchTarget& target, size_t watchers, size_t events,
   if (!group) return group.error().wrap("open " + std::to_string(watchers) + " watches");
 
   Status failure;
+  size_t done = 0;
+  auto stop_at = std::chrono::steady_clock::now() + plan.watch_budget;
   for (size_t seq = 0; seq < events && !interrupted(); ++seq) {
+    if (std::chrono::steady_clock::now() > stop_at) break;
     std::string value = make_value(seq_tag(seq), plan.value_bytes);
     probe.put_ns[seq].store(now_ns());
     revision = (*session)->update(key, value, *revision);
@@ -79,6 +83,7 @@ Result<WatchRun> run_watch(BenchTarget& target, size_t watchers, size_t events,
       failure = revision.error();
       break;
     }
+    ++done;
     std::unique_lock<std::mutex> lock(probe.mu);
     probe.cv.wait_for(lock, plan.event_deadline,
                       [&] { return probe.received[seq].load() >= watchers; });
@@ -94,10 +99,11 @@ Result<WatchRun> run_watch(BenchTarget& target, size_t watchers, size_t events,
 
   WatchRun run;
   run.watchers = watchers;
-  run.events = events;
+  run.events = done;
+  run.requested = events;
   size_t got = std::min(probe.next_sample.load(), probe.samples.size());
   probe.samples.resize(got);
-  run.missing = watchers * events - got;
+  run.missing = watchers * done > got ? watchers * done - got : 0;
   run.latency = summarize(probe.samples);
   return run;
 }

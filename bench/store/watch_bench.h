@@ -15,7 +15,8 @@ namespace mk::bench {
 
 struct WatchRun {
   size_t watchers = 0;
-  size_t events = 0;
+  size_t events = 0;    // puts made (fewer than asked if the time budget ran out)
+  size_t requested = 0;  // puts asked for
   LatencySummary latency;
   size_t missing = 0;  // deliveries that did not arrive before the run ended
 };
