@@ -293,11 +293,13 @@ TEST_CASE("range pages are one consistent snapshot while writes continue", "[sto
   auto key_of = [](int i) { return "/page/" + std::string(i < 10 ? "0" : "") + std::to_string(i); };
   for (int i = 0; i < 50; ++i) must_put(*s, key_of(i), "orig-" + std::to_string(i));
 
-  // A background writer churns the same prefix the whole time.
+  // A background writer churns the same prefix from the first page on.
   std::atomic<bool> stop{false};
+  std::atomic<bool> first_page_read{false};
   std::atomic<int> bg_writes{0};
   std::atomic<int> bg_errors{0};
   std::thread writer([&] {
+    while (!first_page_read.load() && !stop.load()) std::this_thread::yield();
     for (int n = 0; !stop.load(); ++n) {
       auto r = s->txn({}, {op_put(key_of(n % 50), "churn-" + std::to_string(n)),
                            op_put("/page/" + std::to_string(n % 50) + "-new", "new")}, {});
@@ -330,6 +332,7 @@ TEST_CASE("range pages are one consistent snapshot while writes continue", "[sto
     if (pages == 0) {
       snapshot = r->revision;
       req.revision = snapshot;
+      first_page_read = true;
     }
     CHECK(r->revision == snapshot);
     CHECK(r->count == static_cast<int64_t>(50 - seen.size()));

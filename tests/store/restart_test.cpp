@@ -198,3 +198,38 @@ TEST_CASE("a path under a directory that cannot be created gives a clear error",
   CHECK(one_of(r.error().code, {Errc::io, Errc::corrupt, Errc::not_found, Errc::permission_denied}));
   CHECK(r.error().message.find(parent) != std::string::npos);
 }
+
+TEST_CASE("damaged pages in a real database give Errc::corrupt, never wrong answers", "[store]") {
+  TempDir dir;
+  const SqliteOptions opts = test_options(dir);
+  {
+    MK_OPEN_STORE(s, opts);
+    for (int i = 0; i < 200; ++i) must_put(*s, "/dmg/" + std::to_string(1000 + i), std::string(2000, 'v'));
+  }
+  // Keep the first two pages (header and schema), scramble the rest.
+  const int64_t size = file_size_or_zero(opts.path);
+  REQUIRE(size > 64 * 1024);
+  {
+    std::fstream f(opts.path, std::ios::in | std::ios::out | std::ios::binary);
+    std::mt19937 rng(777);
+    std::string junk(static_cast<size_t>(size - 8192), '\0');
+    for (auto& ch : junk) ch = static_cast<char>(rng() & 0xff);
+    f.seekp(8192);
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+
+  auto opened = open_sqlite(opts);
+  if (!opened) {
+    INFO(error_text(opened.error()));
+    CHECK(opened.error().code == Errc::corrupt);
+    CHECK(opened.error().message.find(opts.path) != std::string::npos);
+    return;
+  }
+  RangeRequest req;
+  req.key = "/dmg/";
+  req.end = prefix_end("/dmg/");
+  auto r = opened.value()->range(req);
+  REQUIRE_FALSE(r.has_value());
+  INFO(error_text(r.error()));
+  CHECK(r.error().code == Errc::corrupt);
+}

@@ -414,3 +414,71 @@ TEST_CASE("closing the store cancels its watchers, which may outlive it", "[stor
   CHECK(ev.size() <= 1);
   if (!ev.empty()) CHECK(ev[0].kv.mod_revision == r);
 }
+
+TEST_CASE("a watch from further back than memory holds replays from the database while writes "
+          "continue, without gaps or duplicates",
+          "[store][watch]") {
+  TempDir dir;
+  SqliteOptions opts = test_options(dir);
+  opts.durability = Durability::normal;
+  MK_OPEN_STORE(s, opts);
+
+  std::vector<Revision> expected;
+  expected.push_back(must_put(*s, "/hp/first", "0"));
+  // Enough other writes that the early events are no longer held in memory.
+  constexpr int kFillerThreads = 4;
+  constexpr int kFillerEach = 3000;
+  std::atomic<int> failures{0};
+  {
+    std::vector<std::thread> filler;
+    for (int t = 0; t < kFillerThreads; ++t) {
+      filler.emplace_back([&, t] {
+        for (int i = 0; i < kFillerEach; ++i) {
+          auto r = s->txn({}, {op_put("/filler/t" + std::to_string(t), std::to_string(i))}, {});
+          if (!r || !r->succeeded) failures.fetch_add(1);
+        }
+      });
+    }
+    for (int i = 1; i < 30; ++i) expected.push_back(must_put(*s, "/hp/k" + std::to_string(i % 5), std::to_string(i)));
+    for (auto& th : filler) th.join();
+  }
+  REQUIRE(failures.load() == 0);
+
+  // Writes go on while the watch is opened and replays.
+  std::mutex mu;
+  std::vector<Revision> live_acks;
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 200 && !stop.load(); ++i) {
+      auto r = s->txn({}, {op_put("/hp/live" + std::to_string(i % 3), std::to_string(i)),
+                           op_put("/filler/x", "x")}, {});
+      if (!r || !r->succeeded) {
+        failures.fetch_add(1);
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      live_acks.push_back(r->revision - 1);
+    }
+  });
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~Joiner() {
+      stop = true;
+      if (t.joinable()) t.join();
+    }
+  } joiner{stop, writer};
+
+  auto w = must_watch(*s, prefix_watch("/hp/", expected.front()));
+  writer.join();
+  REQUIRE(failures.load() == 0);
+  expected.insert(expected.end(), live_acks.begin(), live_acks.end());
+  REQUIRE(expected.size() == 230);
+
+  auto ev = take_events(*w, expected.size(), 30s);
+  CHECK_FALSE(w->cancelled().has_value());
+  std::vector<Revision> got;
+  for (const auto& e : ev) got.push_back(e.kv.mod_revision);
+  CHECK(got == expected);
+  CHECK(w->take().empty());
+}
