@@ -36,7 +36,7 @@ struct BenchPlan {
   size_t watch_events_many = 100;  // with many_watchers
   size_t consumer_threads = 2;     // threads draining the watchers, on both sides
   std::chrono::milliseconds event_deadline{2000};  // per put, for every watcher to have it
-  std::chrono::seconds watch_budget{90};            // per run; stops early past it
+  std::chrono::seconds watch_budget{60};            // per run; stops early past it
   // Database size after churn.
   size_t size_keys = 1'000;
   size_t size_puts = 100'000;
