@@ -1,0 +1,162 @@
+#include "server/apiserver/api_server.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/json_path.h"
+#include "api/kinds/kind_info.h"
+#include "api/yaml_json.h"
+#include "common/log.h"
+#include "server/apiserver/bootstrap.h"
+#include "server/apiserver/discovery.h"
+#include "server/apiserver/server_impl.h"
+#include "server/apiserver/strategies.h"
+#include "server/apiserver/table.h"
+
+namespace mk::apiserver {
+
+using nlohmann::json;
+
+void respond_json(const Writer& w, int code, const json& body, const std::vector<std::string>& warnings) {
+  http::Headers h = {{"Content-Type", "application/json"}, {"Cache-Control", "no-cache, private"}};
+  for (const auto& warning : warnings) {
+    std::string escaped;
+    for (char c : warning) {
+      if (c == '"' || c == '\\') escaped += '\\';
+      escaped += c;
+    }
+    h.emplace_back("Warning", "299 - \"" + escaped + "\"");
+  }
+  w->respond(code, std::move(h), body.dump());
+}
+
+void respond_error(const Writer& w, const api::ApiError& e) {
+  http::Headers h = {{"Content-Type", "application/json"}, {"Cache-Control", "no-cache, private"}};
+  if (e.retry_after_seconds > 0) h.emplace_back("Retry-After", std::to_string(e.retry_after_seconds));
+  w->respond(e.code, std::move(h), e.to_status().dump());
+}
+
+namespace {
+
+bool is_health_path(const std::string& p) {
+  for (const char* base : {"/healthz", "/livez", "/readyz"}) {
+    std::string b = base;
+    if (p == b || p == b + "/" || p.rfind(b + "/", 0) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void ApiServer::Impl::handle(http::Request&& req, Writer w) {
+  Query query = parse_query(req.query);
+  auto info = resolve_request(req.method, req.path, query);
+  if (!info) return respond_error(w, api::no_such_path());
+  const std::string& path = info->path;
+
+  // Anonymous endpoints.
+  if (is_health_path(path)) {
+    if (req.method != "GET" && req.method != "HEAD") return respond_error(w, api::method_not_allowed("only GET is allowed"));
+    w->respond(200, {{"Content-Type", "text/plain; charset=utf-8"}, {"X-Content-Type-Options", "nosniff"}}, "ok");
+    return;
+  }
+  if (path == "/version" || path == "/version/") return respond_json(w, 200, version_info());
+
+  User user = authn->authenticate(req);
+  if (!user.authenticated()) return respond_error(w, api::unauthorized());
+  if (std::string why = authz->authorize(user, *info); !why.empty()) return respond_error(w, api::forbidden(why));
+
+  if (info->is_resource) return handle_resource(req, *info, query, user, w);
+
+  // Discovery. The Python client adds a trailing slash.
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  std::string accept = req.header("Accept");
+  const auto& kinds = api::KindRegistry::builtin();
+  if (p == "/api") {
+    if (wants_aggregated(accept)) {
+      w->respond(200, {{"Content-Type", kAggregatedContentType}, {"Vary", "Accept"}}, aggregated(kinds, true).dump());
+      return;
+    }
+    return respond_json(w, 200, api_versions(options.advertise_address));
+  }
+  if (p == "/apis") {
+    if (wants_aggregated(accept)) {
+      w->respond(200, {{"Content-Type", kAggregatedContentType}, {"Vary", "Accept"}}, aggregated(kinds, false).dump());
+      return;
+    }
+    return respond_json(w, 200, api_group_list(kinds));
+  }
+  if (p == "/api/v1") {
+    if (auto r = api_resource_list(kinds, "", "v1")) return respond_json(w, 200, *r);
+  }
+  if (p.rfind("/apis/", 0) == 0) {
+    std::string rest = p.substr(6);
+    auto slash = rest.find('/');
+    if (slash == std::string::npos) {
+      if (auto g = api_group(kinds, rest)) return respond_json(w, 200, *g);
+    } else if (auto r = api_resource_list(kinds, rest.substr(0, slash), rest.substr(slash + 1))) {
+      return respond_json(w, 200, *r);
+    }
+  }
+  if (p == "/metrics") {
+    auto st = ctx->objects.kv().stats();
+    std::string body;
+    body += "# HELP minikube_store_revision The datastore's current revision.\n# TYPE minikube_store_revision gauge\n";
+    body += "minikube_store_revision " + std::to_string(st.revision) + "\n";
+    body += "# HELP apiserver_storage_db_total_size_in_bytes Size of the datastore files.\n# TYPE apiserver_storage_db_total_size_in_bytes gauge\n";
+    body += "apiserver_storage_db_total_size_in_bytes " + std::to_string(st.db_size_bytes) + "\n";
+    body += "# HELP apiserver_longrunning_requests Open watch streams.\n# TYPE apiserver_longrunning_requests gauge\n";
+    body += "apiserver_longrunning_requests{verb=\"WATCH\"} " + std::to_string(ctx->open_watches.load()) + "\n";
+    w->respond(200, {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}}, body);
+    return;
+  }
+  respond_error(w, api::no_such_path());
+}
+
+Result<std::unique_ptr<ApiServer>> ApiServer::start(store::Store& store, const ApiServerOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->workers = std::make_unique<ThreadPool>(static_cast<size_t>(std::max(2, options.workers)));
+  impl->ctx = std::unique_ptr<ApiContext>(new ApiContext{ObjectStore(store), api::KindRegistry::builtin(),
+                                                        *impl->workers, strategy_for, {}, options.service_cidr,
+                                                        options.cluster_dns});
+  impl->registry = std::make_unique<Registry>(*impl->ctx);
+  auto authn = Authenticator::load(options.token_file);
+  if (!authn) return authn.error();
+  impl->authn = std::move(*authn);
+  impl->authz = make_privileged_authorizer();
+  impl->watches = std::make_unique<WatchManager>(*impl->ctx, *impl->registry);
+
+  std::string address = options.advertise_address.substr(0, options.advertise_address.rfind(':'));
+  if (auto s = bootstrap_cluster_objects(*impl->registry, address, options.port); !s) return s.error().wrap("bootstrap");
+
+  http::ServerOptions ho;
+  ho.bind_address = options.bind_address;
+  ho.port = options.port;
+  ho.cert_pem = options.cert_pem;
+  ho.key_pem = options.key_pem;
+  ho.client_ca_pem = options.client_ca_pem;
+  ho.plain_http = options.cert_pem.empty();
+  ho.threads = options.io_threads;
+  Impl* raw = impl.get();
+  auto server = http::Server::start(ho, [raw](http::Request&& req, Writer w) { raw->handle(std::move(req), std::move(w)); });
+  if (!server) return server.error().wrap("api server");
+  impl->http = std::move(*server);
+  MK_LOG(info) << "apiserver: serving on " << options.bind_address << ":" << impl->http->port();
+  return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
+}
+
+ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ApiServer::~ApiServer() { shutdown(1000); }
+
+int ApiServer::port() const { return impl_->http ? impl_->http->port() : 0; }
+
+void ApiServer::shutdown(int grace_ms) {
+  if (!impl_ || !impl_->http) return;
+  impl_->watches->close_all();
+  impl_->http->shutdown(std::chrono::milliseconds(grace_ms));
+  impl_->http.reset();
+}
+
+}  // namespace mk::apiserver

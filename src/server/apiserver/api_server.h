@@ -1,0 +1,42 @@
+#pragma once
+// The API server: HTTPS front (src/server/http), authentication and authorization, discovery,
+// and the generic registry for every kind, over the key-value store.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "store/kv.h"
+
+namespace mk::apiserver {
+
+struct ApiServerOptions {
+  std::string bind_address = "0.0.0.0";
+  int port = 6443;
+  std::string cert_pem, key_pem;   // serving certificate chain and key
+  std::string client_ca_pem;       // CA for client certificates
+  std::string token_file;          // static bearer tokens (token,user,uid,"groups")
+  std::string advertise_address = "127.0.0.1:6443";
+  std::string service_cidr = "10.43.0.0/16";
+  std::string cluster_dns = "10.43.0.10";
+  int io_threads = 2;
+  int workers = 16;
+};
+
+class ApiServer {
+ public:
+  static Result<std::unique_ptr<ApiServer>> start(store::Store& store, const ApiServerOptions& options);
+  ~ApiServer();
+  int port() const;
+  // Stops accepting, ends watches, lets requests in progress finish (up to `grace_ms`).
+  void shutdown(int grace_ms);
+
+  struct Impl;
+
+ private:
+  explicit ApiServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mk::apiserver

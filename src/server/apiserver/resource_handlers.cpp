@@ -1,0 +1,275 @@
+// The HTTP side of resource requests: decode the request, call the registry on a worker
+// thread, encode the answer (JSON, or a Table when kubectl asks for one).
+#include <nlohmann/json.hpp>
+
+#include "api/json_path.h"
+#include "api/yaml_json.h"
+#include "server/apiserver/patch.h"
+#include "server/apiserver/server_impl.h"
+#include "server/apiserver/table.h"
+
+namespace mk::apiserver {
+
+using nlohmann::json;
+
+namespace {
+
+std::string param(const Query& q, std::string_view key) {
+  auto it = q.find(key);
+  return it == q.end() ? std::string() : it->second;
+}
+
+ApiResult<json> decode_body(const http::Request& req) {
+  std::string ct = req.header("Content-Type");
+  std::string media = ct.substr(0, ct.find(';'));
+  while (!media.empty() && media.back() == ' ') media.pop_back();
+  if (req.body.empty()) return api::bad_request("the request body is empty");
+  if (media.empty() || media == "application/json" || media == "*/*") {
+    json j = json::parse(req.body, nullptr, false);
+    if (j.is_discarded()) return api::bad_request("the body of the request is not valid JSON");
+    return j;
+  }
+  if (media == "application/yaml" || media == "application/x-yaml" || media == "text/yaml") {
+    auto j = api::yaml_to_json(req.body);
+    if (!j) return api::bad_request(j.error().message);
+    return std::move(*j);
+  }
+  return api::unsupported_media_type(
+      "the body of the request was in an unknown format - accepted media types include: application/json, "
+      "application/yaml");
+}
+
+std::optional<int64_t> int_param(const Query& q, std::string_view key, std::optional<api::ApiError>& err) {
+  std::string v = param(q, key);
+  if (v.empty()) return std::nullopt;
+  try {
+    size_t used = 0;
+    int64_t n = std::stoll(v, &used);
+    if (used == v.size()) return n;
+  } catch (...) {
+  }
+  err = api::bad_request(std::string(key) + ": Invalid value: \"" + v + "\": must be an integer");
+  return std::nullopt;
+}
+
+ApiResult<WriteOptions> write_options(const Query& q, const User& user) {
+  WriteOptions o;
+  std::string dry = param(q, "dryRun");
+  if (!dry.empty() && dry != "All") return api::bad_request("dryRun: Unsupported value: \"" + dry + "\": supported values: \"All\"");
+  o.dry_run = dry == "All";
+  std::string fv = param(q, "fieldValidation");
+  if (!fv.empty()) {
+    if (fv != "Ignore" && fv != "Warn" && fv != "Strict")
+      return api::bad_request("fieldValidation: Unsupported value: \"" + fv + "\": supported values: \"Ignore\", \"Strict\", \"Warn\"");
+    o.field_validation = fv;
+  } else {
+    o.field_validation = "Warn";  // upstream's default when the client does not ask
+  }
+  o.field_manager = param(q, "fieldManager");
+  o.user = user;
+  return o;
+}
+
+ApiResult<DeleteOptions> delete_options(const http::Request& req, const Query& q) {
+  DeleteOptions o;
+  json body = json::object();
+  if (!req.body.empty()) {
+    body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return api::bad_request("the body of the request is not a valid DeleteOptions");
+  }
+  if (auto v = body.find("propagationPolicy"); v != body.end() && v->is_string()) o.propagation_policy = v->get<std::string>();
+  if (auto v = body.find("gracePeriodSeconds"); v != body.end() && v->is_number_integer()) o.grace_period_seconds = v->get<int64_t>();
+  if (auto v = body.find("orphanDependents"); v != body.end() && v->is_boolean())
+    o.propagation_policy = v->get<bool>() ? "Orphan" : "Background";
+  if (auto pre = body.find("preconditions"); pre != body.end() && pre->is_object()) {
+    if (pre->contains("uid") && (*pre)["uid"].is_string()) o.precondition_uid = (*pre)["uid"].get<std::string>();
+    if (pre->contains("resourceVersion") && (*pre)["resourceVersion"].is_string())
+      o.precondition_resource_version = (*pre)["resourceVersion"].get<std::string>();
+  }
+  if (auto v = body.find("dryRun"); v != body.end() && v->is_array()) {
+    for (const auto& d : *v) o.dry_run |= d == "All";
+  }
+  if (std::string p = param(q, "propagationPolicy"); !p.empty()) o.propagation_policy = p;
+  std::optional<api::ApiError> err;
+  if (auto g = int_param(q, "gracePeriodSeconds", err)) o.grace_period_seconds = *g;
+  if (err) return *err;
+  if (param(q, "dryRun") == "All") o.dry_run = true;
+  if (o.propagation_policy && *o.propagation_policy != "Background" && *o.propagation_policy != "Foreground" &&
+      *o.propagation_policy != "Orphan") {
+    return api::bad_request("propagationPolicy: Unsupported value: \"" + *o.propagation_policy +
+                            "\": supported values: \"Foreground\", \"Background\", \"Orphan\"");
+  }
+  return o;
+}
+
+ApiResult<ListParams> list_params(const Query& q) {
+  ListParams p;
+  p.label_selector = param(q, "labelSelector");
+  p.field_selector = param(q, "fieldSelector");
+  p.continue_token = param(q, "continue");
+  p.resource_version = param(q, "resourceVersion");
+  p.resource_version_match = param(q, "resourceVersionMatch");
+  std::optional<api::ApiError> err;
+  if (auto l = int_param(q, "limit", err)) p.limit = std::max<int64_t>(0, *l);
+  if (err) return *err;
+  return p;
+}
+
+ApiResult<IncludeObject> include_object(const Query& q) {
+  std::string v = param(q, "includeObject");
+  if (v.empty() || v == "Metadata") return IncludeObject::metadata;
+  if (v == "Object") return IncludeObject::object;
+  if (v == "None") return IncludeObject::none;
+  return api::bad_request("includeObject: Unsupported value: \"" + v + "\": supported values: \"Metadata\", \"None\", \"Object\"");
+}
+
+}  // namespace
+
+void ApiServer::Impl::handle_resource(const http::Request& req, const RequestInfo& info, const Query& query,
+                                      const User& user, Writer w) {
+  const api::KindInfo* kind = ctx->kinds.by_resource(info.group, info.version, info.resource);
+  if (!kind) return respond_error(w, api::no_such_path());
+  if (!kind->namespaced && !info.namespace_.empty()) return respond_error(w, api::no_such_path());
+  if (kind->namespaced && info.namespace_.empty() && !info.name.empty()) return respond_error(w, api::no_such_path());
+  if (kind->namespaced && info.namespace_.empty() && info.verb == "create")
+    return respond_error(w, api::method_not_allowed("the server does not allow this method on the requested resource"));
+
+  const std::string& sub = info.subresource;
+  if (!sub.empty()) {
+    const api::Subresource* s = kind->subresource(sub);
+    if (!s) return respond_error(w, api::no_such_path());
+    bool served = sub == "status" || (sub == "finalize" && kind->kind == "Namespace");
+    if (!served) {
+      return respond_error(w, api::ApiError{503, "ServiceUnavailable",
+                                            "the " + kind->plural + "/" + sub + " subresource is not available on this server yet",
+                                            info.name, kind->group, kind->plural, {}, 0});
+    }
+    if (sub == "status" && info.verb != "get" && info.verb != "update" && info.verb != "patch")
+      return respond_error(w, api::method_not_allowed("the server does not allow this method on the requested resource"));
+  }
+
+  std::string accept = req.header("Accept");
+  bool table = wants_table(accept);
+  auto include = include_object(query);
+  if (!include) return respond_error(w, include.error());
+
+  // Blocking work (store reads and group-committed writes) runs on the worker pool.
+  auto request = std::make_shared<http::Request>(req);
+  auto info_copy = std::make_shared<RequestInfo>(info);
+  IncludeObject inc = *include;
+  workers->post([this, kind, request, info_copy, query, user, w, table, inc] {
+    const http::Request& req = *request;
+    const RequestInfo& info = *info_copy;
+    const std::string& ns = info.namespace_;
+    const std::string& name = info.name;
+    const std::string& verb = info.verb;
+
+    if (verb == "get") {
+      auto obj = registry->get(*kind, ns, name);
+      if (!obj) return respond_error(w, obj.error());
+      if (table) {
+        json meta = {{"resourceVersion", api::string_at(*obj, "metadata.resourceVersion")}};
+        return respond_json(w, 200, to_table(*kind, json::array({*obj}), meta, inc));
+      }
+      return respond_json(w, 200, *obj);
+    }
+    if (verb == "list") {
+      auto params = list_params(query);
+      if (!params) return respond_error(w, params.error());
+      auto list = registry->list(*kind, ns, *params);
+      if (!list) return respond_error(w, list.error());
+      if (table) return respond_json(w, 200, to_table(*kind, (*list)["items"], (*list)["metadata"], inc));
+      return respond_json(w, 200, *list);
+    }
+    if (verb == "watch") {
+      WatchParams p;
+      p.resource_version = param(query, "resourceVersion");
+      p.resource_version_match = param(query, "resourceVersionMatch");
+      p.label_selector = param(query, "labelSelector");
+      p.field_selector = param(query, "fieldSelector");
+      if (!name.empty()) {
+        // A watch on one object: GET .../pods/<name>?watch=true
+        p.field_selector = p.field_selector.empty() ? "metadata.name=" + name : p.field_selector + ",metadata.name=" + name;
+      }
+      std::optional<api::ApiError> err;
+      if (auto t = int_param(query, "timeoutSeconds", err)) p.timeout_seconds = *t;
+      if (err) return respond_error(w, *err);
+      p.allow_bookmarks = parse_bool(param(query, "allowWatchBookmarks")).value_or(false);
+      if (auto s = param(query, "sendInitialEvents"); !s.empty()) {
+        p.send_initial_events_set = true;
+        p.send_initial_events = parse_bool(s).value_or(false);
+      }
+      p.table = table;
+      watches->serve(*kind, ns, p, w);
+      return;
+    }
+
+    std::vector<std::string> warnings;
+    auto wo = write_options(query, user);
+    if (!wo) return respond_error(w, wo.error());
+    wo->warnings = &warnings;
+
+    if (verb == "create") {
+      auto body = decode_body(req);
+      if (!body) return respond_error(w, body.error());
+      auto created = registry->create(*kind, ns, std::move(*body), *wo);
+      if (!created) return respond_error(w, created.error());
+      return respond_json(w, 201, *created, warnings);
+    }
+    if (verb == "update") {
+      auto body = decode_body(req);
+      if (!body) return respond_error(w, body.error());
+      std::string target_sub = info.subresource;
+      if (target_sub == "finalize") {
+        // Only spec.finalizers may change through /finalize.
+        json incoming = std::move(*body);
+        auto updated = registry->modify(*kind, ns, name, "",
+                                        [&](const json& cur) -> ApiResult<json> {
+                                          json next = cur;
+                                          next["spec"]["finalizers"] = incoming.contains("spec") && incoming["spec"].contains("finalizers")
+                                                                           ? incoming["spec"]["finalizers"]
+                                                                           : json::array();
+                                          return next;
+                                        },
+                                        *wo);
+        if (!updated) return respond_error(w, updated.error());
+        return respond_json(w, 200, *updated, warnings);
+      }
+      auto updated = registry->update(*kind, ns, name, target_sub, std::move(*body), *wo);
+      if (!updated) return respond_error(w, updated.error());
+      return respond_json(w, 200, *updated, warnings);
+    }
+    if (verb == "patch") {
+      PatchType type = patch_type_of(req.header("Content-Type"));
+      if (type == PatchType::unknown) {
+        return respond_error(w, api::unsupported_media_type("the body of the request was in an unknown format - accepted media types include: "
+                                                            "application/json-patch+json, application/merge-patch+json, "
+                                                            "application/apply-patch+yaml, application/strategic-merge-patch+json"));
+      }
+      auto patched = registry->modify(*kind, ns, name, info.subresource,
+                                      [&](const json& cur) { return apply_patch(*kind, type, cur, req.body); }, *wo);
+      if (!patched) return respond_error(w, patched.error());
+      return respond_json(w, 200, *patched, warnings);
+    }
+    if (verb == "delete") {
+      auto opts = delete_options(req, query);
+      if (!opts) return respond_error(w, opts.error());
+      auto deleted = registry->remove(*kind, ns, name, *opts);
+      if (!deleted) return respond_error(w, deleted.error());
+      int code = !deleted->gone && opts->propagation_policy.value_or("") == "Foreground" ? 202 : 200;
+      return respond_json(w, code, deleted->object);
+    }
+    if (verb == "deletecollection") {
+      auto opts = delete_options(req, query);
+      if (!opts) return respond_error(w, opts.error());
+      auto params = list_params(query);
+      if (!params) return respond_error(w, params.error());
+      auto result = registry->delete_collection(*kind, ns, *params, *opts);
+      if (!result) return respond_error(w, result.error());
+      return respond_json(w, 200, *result);
+    }
+    respond_error(w, api::method_not_allowed("the server does not allow this method on the requested resource"));
+  });
+}
+
+}  // namespace mk::apiserver
