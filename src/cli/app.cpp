@@ -185,7 +185,7 @@ int run(int argc, char** argv) {
   app.allow_extras();
   app.require_subcommand(0, 1);
   app.footer("Run 'minikube COMMAND --help' for a command's flags.");
-  app.get_formatter()->column_width(12);
+  app.get_formatter()->column_width(14);
   bool version_flag = false;
   app.add_flag("--version", version_flag, "Print the version and exit");
 
@@ -226,7 +226,7 @@ int run(int argc, char** argv) {
   if (extra.empty() && version->parsed()) extra = unrecognised(*version, "version");
   if (!extra.empty()) return usage_error(extra);
 
-  if (version->parsed() || (version_flag && !selected)) {
+  if (version->parsed() || version_flag) {
     print_version(std::cout);
     return 0;
   }
