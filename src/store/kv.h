@@ -35,7 +35,8 @@ struct KeyValue {
   LeaseId lease = 0;
 };
 
-// The end of the range holding every key that starts with prefix ("" if there is none).
+// The end of the range holding every key that starts with prefix; a single NUL byte ("to the
+// end of the keyspace", as etcd writes it) when the prefix is all 0xff bytes.
 std::string prefix_end(const std::string& prefix);
 
 struct RangeRequest {

@@ -152,6 +152,7 @@ class WatcherHandle final : public Watcher {
 
 WatchHub::WatchHub(Options options, HistoryReader history) : state_(std::make_shared<State>()) {
   state_->options = options;
+  state_->dispatched = options.initial_revision;
   state_->history = std::move(history);
   state_->dispatcher = std::thread([s = state_.get()] { s->run(); });
 }

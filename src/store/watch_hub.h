@@ -29,6 +29,9 @@ class WatchHub {
   struct Options {
     size_t watcher_buffer = 10'000;
     size_t ring_capacity = 8'192;
+    // The store's revision when the hub starts: everything up to it is history, read from the
+    // backend by watches that start in the past.
+    Revision initial_revision = 0;
   };
   WatchHub(Options options, HistoryReader history);
   ~WatchHub();

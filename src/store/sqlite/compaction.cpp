@@ -9,6 +9,10 @@ namespace {
 // Revisions handled per step (one transaction each).
 constexpr Revision kStep = 10'000;
 
+// Databases up to this size are rebuilt by VACUUM after a compaction that freed a quarter of
+// their pages (a few hundred milliseconds at most).
+constexpr int64_t kVacuumMaxBytes = 64 << 20;
+
 // Rows superseded by a write in [?1, ?2), and tombstones in [?1, ?2). A row superseded at the
 // compact revision or later stays: it is the previous value of an event still watchable.
 constexpr const char* kDropSuperseded =
@@ -51,11 +55,21 @@ Status SqliteStore::compact_step() {
 }
 
 void SqliteStore::finish_compaction() {
-  // Freed pages go back to the filesystem, and the WAL is truncated, so the files shrink.
-  if (auto s = writer_conn_->exec("PRAGMA incremental_vacuum"); !s)
+  // Compaction leaves pages partly empty. A small database is rebuilt whole (VACUUM packs its
+  // B-trees, so the file tracks the live data); a large one only hands its free pages back,
+  // since rebuilding it would stall writers for too long.
+  auto pages = writer_conn_->query_int("PRAGMA page_count");
+  auto free_pages = writer_conn_->query_int("PRAGMA freelist_count");
+  auto page_size = writer_conn_->query_int("PRAGMA page_size");
+  bool small = pages && page_size && *pages * *page_size <= kVacuumMaxBytes;
+  if (small && free_pages && pages && *free_pages * 4 >= *pages) {
+    if (auto s = writer_conn_->exec("VACUUM"); !s) MK_LOG(warn) << "store: vacuum: " << s.error().message;
+  } else if (auto s = writer_conn_->exec("PRAGMA incremental_vacuum"); !s) {
     MK_LOG(warn) << "store: incremental vacuum: " << s.error().message;
-  if (auto s = writer_conn_->exec("PRAGMA wal_checkpoint(TRUNCATE)"); !s)
+  }
+  if (auto s = writer_conn_->exec("PRAGMA wal_checkpoint(TRUNCATE)"); !s) {
     MK_LOG(warn) << "store: checkpoint: " << s.error().message;
+  }
   MK_LOG(debug) << "store: compacted to revision " << compact_revision_.load();
   Revision done = compact_revision_.load();
   std::erase_if(compact_waiters_, [done](WriteRequest* w) {

@@ -50,13 +50,13 @@ Result<Connection> open_writer(const std::string& path, Durability durability) {
 
   // Reading the page count is the first real access: a file that is not a database fails here.
   auto pages = c.query_int("PRAGMA page_count");
-  if (!pages) return pages.error().wrap("open datastore " + path);
+  if (!pages) return pages.error().wrap("open datastore");
   if (*pages == 0) {
     // Must precede the first table: lets compaction hand freed pages back to the filesystem.
     if (auto s = c.exec("PRAGMA auto_vacuum = INCREMENTAL"); !s) return s.error();
   }
   auto mode = c.query_text("PRAGMA journal_mode = WAL");
-  if (!mode) return mode.error().wrap("open datastore " + path);
+  if (!mode) return mode.error().wrap("open datastore");
   if (*mode != "wal") {
     return make_error(Errc::io, "open datastore " + path + ": cannot use write-ahead logging (mode " +
                                     *mode + ")");
@@ -66,9 +66,9 @@ Result<Connection> open_writer(const std::string& path, Durability durability) {
   if (auto s = c.exec(sync); !s) return s.error();
   // Bounds the WAL file left behind after a checkpoint.
   if (auto s = c.exec("PRAGMA journal_size_limit = 67108864"); !s) return s.error();
-  if (auto s = c.exec(kCreateSchema); !s) return s.error().wrap("open datastore " + path);
+  if (auto s = c.exec(kCreateSchema); !s) return s.error().wrap("open datastore");
   auto version = c.query_int("SELECT value FROM meta WHERE name = 'schema_version'");
-  if (!version) return version.error().wrap("open datastore " + path);
+  if (!version) return version.error().wrap("open datastore");
   if (*version != kSchemaVersion) {
     return make_error(Errc::unsupported, "open datastore " + path + ": schema version " +
                                              std::to_string(*version) + " is not supported");

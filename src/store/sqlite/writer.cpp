@@ -88,7 +88,7 @@ Status SqliteStore::start() {
   if (auto s = load_leases(); !s) return s;
 
   hub_ = std::make_unique<WatchHub>(
-      WatchHub::Options{options_.watcher_buffer, 8192},
+      WatchHub::Options{options_.watcher_buffer, 8192, revision_.load()},
       [this](const std::string& k, const std::string& e, Revision from, Revision to) {
         return read_history(k, e, from, to);
       });
@@ -145,12 +145,13 @@ void SqliteStore::writer_loop() {
     std::vector<WriteRequest*> batch;
     {
       std::unique_lock lock(queue_mu_);
-      int64_t wake_at = next_compaction_tick_ms_;
+      // Sleep until the next lease deadline or compaction tick, whichever comes first.
+      int64_t wake_at = now_ms() + 3'600'000;
+      if (options_.compact_interval_ms > 0) wake_at = std::min(wake_at, next_compaction_tick_ms_);
       if (!lease_by_deadline_.empty()) wake_at = std::min(wake_at, lease_by_deadline_.begin()->first);
       bool compacting = compact_target_ > compact_revision_.load();
       if (queue_.empty() && !stopping_ && !compacting) {
         int64_t wait = std::max<int64_t>(0, wake_at - now_ms());
-        if (options_.compact_interval_ms <= 0 && lease_by_deadline_.empty()) wait = 3'600'000;
         queue_cv_.wait_for(lock, std::chrono::milliseconds(wait),
                            [&] { return stopping_ || !queue_.empty(); });
       }
@@ -527,7 +528,10 @@ WriteOutcome<WriteResult> SqliteStore::create(const std::string& key, const std:
 WriteOutcome<WriteResult> SqliteStore::update(const std::string& key, const std::string& value,
                                               Revision expected, LeaseId lease) {
   if (key.empty()) return make_error(Errc::invalid_argument, "update: empty key");
-  auto r = txn({Compare{key, Compare::Target::mod_revision, Compare::Op::equal, expected, {}}},
+  // The key must exist: a missing key's mod_revision reads as 0, which must not let
+  // update(key, v, 0) create it.
+  auto r = txn({Compare{key, Compare::Target::exists, Compare::Op::equal, 1, {}},
+                Compare{key, Compare::Target::mod_revision, Compare::Op::equal, expected, {}}},
                {TxnOp{TxnOp::Type::put, key, value, lease}}, {TxnOp{TxnOp::Type::get, key, {}, 0}});
   if (!r) return r.error();
   const auto& cur = r->results.at(0);
