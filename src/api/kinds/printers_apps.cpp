@@ -68,7 +68,8 @@ std::vector<PrinterColumn> deployment_columns() {
       name_column(),
       column("Ready", "string", "Ready pods out of the desired replicas.", ready_of_desired),
       column("Up-to-date", "string", "Pods running the latest template.", integer("status.updatedReplicas")),
-      column("Available", "string", "Pods ready for at least minReadySeconds.", integer("status.availableReplicas")),
+      column("Available", "string", "Pods ready for at least minReadySeconds.",
+             integer("status.availableReplicas")),
       age_column(),
       containers_column(),
       images_column(),
@@ -98,11 +99,14 @@ std::vector<PrinterColumn> replica_set_columns() {
 std::vector<PrinterColumn> daemon_set_columns() {
   return {
       name_column(),
-      column("Desired", "integer", "Nodes that should run the daemon pod.", integer("status.desiredNumberScheduled")),
+      column("Desired", "integer", "Nodes that should run the daemon pod.",
+             integer("status.desiredNumberScheduled")),
       column("Current", "integer", "Nodes running the daemon pod.", integer("status.currentNumberScheduled")),
       column("Ready", "integer", "Nodes whose daemon pod is ready.", integer("status.numberReady")),
-      column("Up-to-date", "integer", "Nodes running the latest template.", integer("status.updatedNumberScheduled")),
-      column("Available", "integer", "Nodes whose daemon pod is available.", integer("status.numberAvailable")),
+      column("Up-to-date", "integer", "Nodes running the latest template.",
+             integer("status.updatedNumberScheduled")),
+      column("Available", "integer", "Nodes whose daemon pod is available.",
+             integer("status.numberAvailable")),
       column("Node Selector", "string", "The node labels the pods are restricted to.",
              [](const nlohmann::json& o) -> nlohmann::json {
                return format_labels(object_at(o, "spec.template.spec.nodeSelector"));
@@ -116,10 +120,8 @@ std::vector<PrinterColumn> daemon_set_columns() {
 
 std::vector<PrinterColumn> stateful_set_columns() {
   return {
-      name_column(),
-      column("Ready", "string", "Ready pods out of the desired replicas.", ready_of_desired),
-      age_column(),
-      containers_column(),
+      name_column(),   column("Ready", "string", "Ready pods out of the desired replicas.", ready_of_desired),
+      age_column(),    containers_column(),
       images_column(),
   };
 }

@@ -30,7 +30,8 @@ nlohmann::json job_status_cell(const nlohmann::json& job) {
 // "succeeded/completions"; without a completion count, "n/1", or "n/1 of p" for parallel work.
 nlohmann::json completions_cell(const nlohmann::json& job) {
   const std::string succeeded = std::to_string(int_at(job, "status.succeeded"));
-  if (is_set(job, "spec.completions")) return succeeded + "/" + std::to_string(int_at(job, "spec.completions"));
+  if (is_set(job, "spec.completions"))
+    return succeeded + "/" + std::to_string(int_at(job, "spec.completions"));
   const int64_t parallelism = int_at(job, "spec.parallelism");
   if (parallelism > 1) return succeeded + "/1 of " + std::to_string(parallelism);
   return succeeded + "/1";
@@ -68,7 +69,8 @@ nlohmann::json last_schedule_cell(const nlohmann::json& cj) {
 std::vector<PrinterColumn> job_columns() {
   return {
       name_column(),
-      column("Status", "string", "Where the job stands: Running, Complete, Failed, Suspended, ...", job_status_cell),
+      column("Status", "string", "Where the job stands: Running, Complete, Failed, Suspended, ...",
+             job_status_cell),
       column("Completions", "string", "Pods that succeeded out of those required.", completions_cell),
       column("Duration", "string", "How long the job ran, or has been running.", duration_cell),
       age_column(),
@@ -76,7 +78,8 @@ std::vector<PrinterColumn> job_columns() {
                   template_containers("spec.template.spec.containers", false)),
       wide_column("Images", "string", "The images of the template's containers.",
                   template_containers("spec.template.spec.containers", true)),
-      wide_column("Selector", "string", "The label query selecting the job's pods.", template_selector("spec.selector")),
+      wide_column("Selector", "string", "The label query selecting the job's pods.",
+                  template_selector("spec.selector")),
   };
 }
 
@@ -91,7 +94,9 @@ std::vector<PrinterColumn> cron_job_columns() {
              }),
       // Suspend decodes as false when absent.
       column("Suspend", "boolean", "Whether new runs are held back.",
-             [](const nlohmann::json& o) -> nlohmann::json { return bool_at(o, "spec.suspend") ? "true" : "false"; }),
+             [](const nlohmann::json& o) -> nlohmann::json {
+               return bool_at(o, "spec.suspend") ? "true" : "false";
+             }),
       column("Active", "integer", "Jobs of this cron job running now.",
              [](const nlohmann::json& o) -> nlohmann::json {
                return static_cast<int64_t>(array_at(o, "status.active").size());

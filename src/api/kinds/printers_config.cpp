@@ -34,7 +34,9 @@ std::vector<PrinterColumn> secret_columns() {
       column("Type", "string", "What the secret holds, which decides the keys it must have.",
              [](const nlohmann::json& o) -> nlohmann::json { return text_or(o, "type", "Opaque"); }),
       column("Data", "string", "How many keys the secret holds.",
-             [](const nlohmann::json& o) -> nlohmann::json { return static_cast<int64_t>(object_at(o, "data").size()); }),
+             [](const nlohmann::json& o) -> nlohmann::json {
+               return static_cast<int64_t>(object_at(o, "data").size());
+             }),
       age_column(),
   };
 }
@@ -43,7 +45,9 @@ std::vector<PrinterColumn> service_account_columns() {
   return {
       name_column(),
       column("Secrets", "string", "How many secrets the service account lists.",
-             [](const nlohmann::json& o) -> nlohmann::json { return static_cast<int64_t>(array_at(o, "secrets").size()); }),
+             [](const nlohmann::json& o) -> nlohmann::json {
+               return static_cast<int64_t>(array_at(o, "secrets").size());
+             }),
       age_column(),
   };
 }

@@ -58,7 +58,9 @@ std::string to_lower(std::string text) {
 }
 
 std::string trim_space(std::string_view text) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+  };
   while (!text.empty() && space(text.front())) text.remove_prefix(1);
   while (!text.empty() && space(text.back())) text.remove_suffix(1);
   return std::string(text);
@@ -123,8 +125,9 @@ std::string int_or_string(const nlohmann::json& value) {
 std::string access_modes(const nlohmann::json& modes) {
   auto has = [&](std::string_view mode) {
     if (!modes.is_array()) return false;
-    return std::any_of(modes.begin(), modes.end(),
-                       [&](const nlohmann::json& m) { return m.is_string() && m.get<std::string>() == mode; });
+    return std::any_of(modes.begin(), modes.end(), [&](const nlohmann::json& m) {
+      return m.is_string() && m.get<std::string>() == mode;
+    });
   };
   std::vector<std::string> out;
   if (has("ReadWriteOnce")) out.push_back("RWO");
@@ -146,12 +149,20 @@ std::optional<TimePoint> timestamp_at(const nlohmann::json& root, std::string_vi
 TimePoint now() { return std::chrono::system_clock::now(); }
 
 PrinterColumn name_column() {
-  return {"Name", "string", "name", 0, "The object's name, unique within its namespace.",
+  return {"Name",
+          "string",
+          "name",
+          0,
+          "The object's name, unique within its namespace.",
           [](const nlohmann::json& o) -> nlohmann::json { return text_at(o, "metadata.name"); }};
 }
 
 PrinterColumn age_column() {
-  return {"Age", "string", "", 0, "How long ago the object was created.",
+  return {"Age",
+          "string",
+          "",
+          0,
+          "How long ago the object was created.",
           [](const nlohmann::json& o) -> nlohmann::json {
             return time_since(timestamp_at(o, "metadata.creationTimestamp"), now());
           }};

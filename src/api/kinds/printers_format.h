@@ -12,12 +12,14 @@
 #include <utility>
 #include <vector>
 
+#include "api/json_path.h"
 #include "api/kinds/kind_info.h"
 #include "api/timestamp.h"
 
 namespace mk::api::printers {
 
-// The value at a dotted path when it is an array / object, otherwise a shared empty one.
+// Beside find_path, string_at and int_at (api/json_path.h):
+// the value at a dotted path when it is an array / object, otherwise a shared empty one.
 const nlohmann::json& array_at(const nlohmann::json& root, std::string_view dotted);
 const nlohmann::json& object_at(const nlohmann::json& root, std::string_view dotted);
 // The string at the path; "" for anything that is not a string.

@@ -58,13 +58,16 @@ std::vector<PrinterColumn> ingress_columns() {
       name_column(),
       column("Class", "string", "The ingress class handling this ingress.",
              [](const nlohmann::json& o) -> nlohmann::json {
-               return is_set(o, "spec.ingressClassName") ? text_at(o, "spec.ingressClassName") : std::string("<none>");
+               return is_set(o, "spec.ingressClassName") ? text_at(o, "spec.ingressClassName")
+                                                         : std::string("<none>");
              }),
       column("Hosts", "string", "The host names the rules match.", hosts_cell),
       column("Address", "string", "Where the load balancer accepts traffic.", address_cell),
       // Port 443 is open as soon as any TLS section exists.
       column("Ports", "string", "The ports the ingress serves.",
-             [](const nlohmann::json& o) -> nlohmann::json { return array_at(o, "spec.tls").empty() ? "80" : "80, 443"; }),
+             [](const nlohmann::json& o) -> nlohmann::json {
+               return array_at(o, "spec.tls").empty() ? "80" : "80, 443";
+             }),
       age_column(),
   };
 }

@@ -63,11 +63,14 @@ std::vector<PrinterColumn> node_columns() {
       column("Roles", "string", "The roles named by the node's role labels.", roles_cell),
       age_column(),
       column("Version", "string", "The kubelet version the node reports.",
-             [](const nlohmann::json& o) -> nlohmann::json { return text_at(o, "status.nodeInfo.kubeletVersion"); }),
+             [](const nlohmann::json& o) -> nlohmann::json {
+               return text_at(o, "status.nodeInfo.kubeletVersion");
+             }),
       wide_column("Internal-IP", "string", "The node's first internal address.", address_cell("InternalIP")),
       wide_column("External-IP", "string", "The node's first external address.", address_cell("ExternalIP")),
       wide_column("OS-Image", "string", "The operating system the node reports.", node_info_cell("osImage")),
-      wide_column("Kernel-Version", "string", "The kernel version the node reports.", node_info_cell("kernelVersion")),
+      wide_column("Kernel-Version", "string", "The kernel version the node reports.",
+                  node_info_cell("kernelVersion")),
       wide_column("Container-Runtime", "string", "The container runtime and version the node reports.",
                   node_info_cell("containerRuntimeVersion")),
   };

@@ -61,8 +61,9 @@ std::vector<PrinterColumn> pod_columns() {
              restarts_cell),
       age_column(),
       wide_column("IP", "string", "The pod's IP address.", ip_cell),
-      wide_column("Node", "string", "The node the pod is bound to.",
-                  [](const nlohmann::json& o) -> nlohmann::json { return text_or(o, "spec.nodeName", "<none>"); }),
+      wide_column(
+          "Node", "string", "The node the pod is bound to.",
+          [](const nlohmann::json& o) -> nlohmann::json { return text_or(o, "spec.nodeName", "<none>"); }),
       wide_column("Nominated Node", "string", "The node the scheduler reserved for the pod by preemption.",
                   [](const nlohmann::json& o) -> nlohmann::json {
                     return text_or(o, "status.nominatedNodeName", "<none>");

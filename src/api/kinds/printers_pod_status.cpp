@@ -72,8 +72,8 @@ PodSummary summarize_pod(const nlohmann::json& pod) {
   for (size_t i = 0; i < init_statuses.size(); ++i) {
     const auto& c = init_statuses[i];
     const int64_t restarts = int_at(c, "restartCount");
-    const auto finished = is_set(c, "lastState.terminated") ? timestamp_at(c, "lastState.terminated.finishedAt")
-                                                             : std::nullopt;
+    const auto finished =
+        is_set(c, "lastState.terminated") ? timestamp_at(c, "lastState.terminated.finishedAt") : std::nullopt;
     s.restarts += restarts;
     keep_latest(s.last_restart, finished);
     const bool sidecar = is_restartable(c);

@@ -51,8 +51,9 @@ std::vector<PrinterColumn> pod_disruption_budget_columns() {
       name_column(),
       column("Min Available", "string", "Pods that must stay available.", budget("spec.minAvailable")),
       column("Max Unavailable", "string", "Pods that may be unavailable.", budget("spec.maxUnavailable")),
-      column("Allowed Disruptions", "integer", "Pods that may be evicted right now.",
-             [](const nlohmann::json& o) -> nlohmann::json { return int_at(o, "status.disruptionsAllowed"); }),
+      column(
+          "Allowed Disruptions", "integer", "Pods that may be evicted right now.",
+          [](const nlohmann::json& o) -> nlohmann::json { return int_at(o, "status.disruptionsAllowed"); }),
       age_column(),
   };
 }
@@ -68,7 +69,8 @@ std::vector<PrinterColumn> priority_class_columns() {
       // Shown by default since 1.32; a class without a policy decodes as PreemptLowerPriority.
       column("PreemptionPolicy", "string", "Whether pods of this class may preempt lower-priority pods.",
              [](const nlohmann::json& o) -> nlohmann::json {
-               return is_set(o, "preemptionPolicy") ? text_at(o, "preemptionPolicy") : std::string("PreemptLowerPriority");
+               return is_set(o, "preemptionPolicy") ? text_at(o, "preemptionPolicy")
+                                                    : std::string("PreemptLowerPriority");
              }),
   };
 }

@@ -167,14 +167,18 @@ nlohmann::json slice_endpoints_cell(const nlohmann::json& slice) {
 std::vector<PrinterColumn> service_columns() {
   return {
       name_column(),
-      column("Type", "string", "How the service is exposed: ClusterIP, NodePort, LoadBalancer or ExternalName.",
+      column("Type", "string",
+             "How the service is exposed: ClusterIP, NodePort, LoadBalancer or ExternalName.",
              [](const nlohmann::json& o) -> nlohmann::json { return service_type(o); }),
       column("Cluster-IP", "string", "The virtual IP inside the cluster.", cluster_ip_cell),
-      column("External-IP", "string", "Addresses reaching the service from outside the cluster.", external_ip_cell),
+      column("External-IP", "string", "Addresses reaching the service from outside the cluster.",
+             external_ip_cell),
       column("Port(s)", "string", "The ports the service exposes.", ports_cell),
       age_column(),
       wide_column("Selector", "string", "Labels of the pods traffic is routed to.",
-                  [](const nlohmann::json& o) -> nlohmann::json { return format_labels(object_at(o, "spec.selector")); }),
+                  [](const nlohmann::json& o) -> nlohmann::json {
+                    return format_labels(object_at(o, "spec.selector"));
+                  }),
   };
 }
 

@@ -29,7 +29,8 @@ Cell phase_cell() {
 
 // Volumes and claims without a mode decode as Filesystem upstream.
 Cell volume_mode_cell() {
-  return [](const nlohmann::json& o) -> nlohmann::json { return text_or(o, "spec.volumeMode", "Filesystem"); };
+  return
+      [](const nlohmann::json& o) -> nlohmann::json { return text_or(o, "spec.volumeMode", "Filesystem"); };
 }
 
 // "<unset>" when no class is named; an empty name prints as it is.
@@ -59,7 +60,8 @@ nlohmann::json claim_access_modes_cell(const nlohmann::json& pvc) {
 
 bool is_default_class(const nlohmann::json& sc) {
   const auto& annotations = object_at(sc, "metadata.annotations");
-  for (const char* key : {"storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class"}) {
+  for (const char* key :
+       {"storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class"}) {
     auto it = annotations.find(key);
     if (it != annotations.end() && it->is_string() && it->get<std::string>() == "true") return true;
   }
@@ -72,9 +74,13 @@ std::vector<PrinterColumn> persistent_volume_columns() {
   return {
       name_column(),
       column("Capacity", "string", "The volume's storage size.",
-             [](const nlohmann::json& o) -> nlohmann::json { return quantity_string(find_path(o, "spec.capacity.storage")); }),
+             [](const nlohmann::json& o) -> nlohmann::json {
+               return quantity_string(find_path(o, "spec.capacity.storage"));
+             }),
       column("Access Modes", "string", "How the volume can be mounted: RWO, ROX, RWX, RWOP.",
-             [](const nlohmann::json& o) -> nlohmann::json { return access_modes(array_at(o, "spec.accessModes")); }),
+             [](const nlohmann::json& o) -> nlohmann::json {
+               return access_modes(array_at(o, "spec.accessModes"));
+             }),
       // A volume without a reclaim policy decodes as Retain upstream.
       column("Reclaim Policy", "string", "What happens to the volume when its claim is released.",
              [](const nlohmann::json& o) -> nlohmann::json {
@@ -123,8 +129,11 @@ std::vector<PrinterColumn> storage_class_columns() {
              [](const nlohmann::json& o) -> nlohmann::json { return text_at(o, "provisioner"); }),
       column("ReclaimPolicy", "string", "The reclaim policy given to volumes of this class.",
              [](const nlohmann::json& o) -> nlohmann::json { return text_or(o, "reclaimPolicy", "Delete"); }),
-      column("VolumeBindingMode", "string", "When volumes are provisioned and bound: Immediate or WaitForFirstConsumer.",
-             [](const nlohmann::json& o) -> nlohmann::json { return text_or(o, "volumeBindingMode", "Immediate"); }),
+      column("VolumeBindingMode", "string",
+             "When volumes are provisioned and bound: Immediate or WaitForFirstConsumer.",
+             [](const nlohmann::json& o) -> nlohmann::json {
+               return text_or(o, "volumeBindingMode", "Immediate");
+             }),
       column("AllowVolumeExpansion", "string", "Whether claims of this class may grow.",
              [](const nlohmann::json& o) -> nlohmann::json { return bool_at(o, "allowVolumeExpansion"); }),
       age_column(),
