@@ -1,0 +1,220 @@
+#include "api/protobuf/zero_values.h"
+
+#include <algorithm>
+#include <string>
+
+#include "api/schema/schema.h"
+
+namespace mk::api::proto {
+
+const std::vector<std::string_view>& pointer_scalar_fields() {
+  // From the Kubernetes 1.32 Go types (k8s.io/api, apimachinery meta/v1, apiextensions):
+  // every *int32, *int64, *bool, *string or *<string enum> field the schema describes.
+  static const std::vector<std::string_view> fields = [] {
+    std::vector<std::string_view> f = {
+        // apiextensions.k8s.io
+        "ApiextensionsServiceReference.path",
+        "ApiextensionsServiceReference.port",
+        "CustomResourceDefinitionVersion.deprecationWarning",
+        "WebhookClientConfig.url",
+        // apps
+        "DeploymentSpec.replicas",
+        "DeploymentSpec.revisionHistoryLimit",
+        "DeploymentSpec.progressDeadlineSeconds",
+        "DeploymentStatus.collisionCount",
+        "ReplicaSetSpec.replicas",
+        "StatefulSetSpec.replicas",
+        "StatefulSetSpec.revisionHistoryLimit",
+        "RollingUpdateStatefulSetStrategy.partition",
+        "StatefulSetStatus.collisionCount",
+        "DaemonSetSpec.revisionHistoryLimit",
+        "DaemonSetStatus.collisionCount",
+        // authentication.k8s.io
+        "TokenRequestSpec.expirationSeconds",
+        // batch
+        "JobSpec.parallelism",
+        "JobSpec.completions",
+        "JobSpec.activeDeadlineSeconds",
+        "JobSpec.backoffLimit",
+        "JobSpec.backoffLimitPerIndex",
+        "JobSpec.maxFailedIndexes",
+        "JobSpec.manualSelector",
+        "JobSpec.ttlSecondsAfterFinished",
+        "JobSpec.suspend",
+        "JobSpec.completionMode",
+        "JobSpec.podReplacementPolicy",
+        "JobSpec.managedBy",
+        "PodFailurePolicyOnExitCodesRequirement.containerName",
+        "SuccessPolicyRule.succeededIndexes",
+        "SuccessPolicyRule.succeededCount",
+        "JobStatus.ready",
+        "JobStatus.terminating",
+        "JobStatus.failedIndexes",
+        "CronJobSpec.startingDeadlineSeconds",
+        "CronJobSpec.suspend",
+        "CronJobSpec.successfulJobsHistoryLimit",
+        "CronJobSpec.failedJobsHistoryLimit",
+        "CronJobSpec.timeZone",
+        // coordination.k8s.io
+        "LeaseSpec.holderIdentity",
+        "LeaseSpec.leaseDurationSeconds",
+        "LeaseSpec.leaseTransitions",
+        "LeaseSpec.strategy",
+        "LeaseSpec.preferredHolder",
+        // core: nodes, services, config
+        "NodeRuntimeHandlerFeatures.recursiveReadOnlyMounts",
+        "NodeRuntimeHandlerFeatures.userNamespaces",
+        "NodeFeatures.supplementalGroupsPolicy",
+        "ServiceSpec.allocateLoadBalancerNodePorts",
+        "ServiceSpec.ipFamilyPolicy",
+        "ServiceSpec.loadBalancerClass",
+        "ServiceSpec.internalTrafficPolicy",
+        "ServiceSpec.trafficDistribution",
+        "ServicePort.appProtocol",
+        "ClientIPConfig.timeoutSeconds",
+        "LoadBalancerIngress.ipMode",
+        "PortStatus.error",
+        "EndpointAddress.nodeName",
+        "EndpointPort.appProtocol",
+        "ConfigMap.immutable",
+        "Secret.immutable",
+        "ServiceAccount.automountServiceAccountToken",
+        // core: persistent volumes and claims
+        "PersistentVolumeSpec.volumeMode",
+        "PersistentVolumeSpec.volumeAttributesClassName",
+        "GlusterfsPersistentVolumeSource.endpointsNamespace",
+        "ISCSIPersistentVolumeSource.initiatorName",
+        "AzureFilePersistentVolumeSource.secretNamespace",
+        "PersistentVolumeClaimSpec.storageClassName",
+        "PersistentVolumeClaimSpec.volumeMode",
+        "PersistentVolumeClaimSpec.volumeAttributesClassName",
+        "PersistentVolumeClaimStatus.currentVolumeAttributesClassName",
+        // core: pods
+        "PodSpec.terminationGracePeriodSeconds",
+        "PodSpec.activeDeadlineSeconds",
+        "PodSpec.automountServiceAccountToken",
+        "PodSpec.shareProcessNamespace",
+        "PodSpec.priority",
+        "PodSpec.enableServiceLinks",
+        "PodSpec.setHostnameAsFQDN",
+        "PodSpec.hostUsers",
+        "PodSpec.runtimeClassName",
+        "PodSpec.preemptionPolicy",
+        "Container.restartPolicy",
+        "EphemeralContainerCommon.restartPolicy",
+        "ConfigMapEnvSource.optional",
+        "SecretEnvSource.optional",
+        "ConfigMapKeySelector.optional",
+        "SecretKeySelector.optional",
+        "VolumeMount.recursiveReadOnly",
+        "VolumeMount.mountPropagation",
+        "Probe.terminationGracePeriodSeconds",
+        "SecurityContext.privileged",
+        "SecurityContext.runAsUser",
+        "SecurityContext.runAsGroup",
+        "SecurityContext.runAsNonRoot",
+        "SecurityContext.readOnlyRootFilesystem",
+        "SecurityContext.allowPrivilegeEscalation",
+        "SecurityContext.procMount",
+        "PodSecurityContext.runAsUser",
+        "PodSecurityContext.runAsGroup",
+        "PodSecurityContext.runAsNonRoot",
+        "PodSecurityContext.fsGroup",
+        "PodSecurityContext.supplementalGroupsPolicy",
+        "PodSecurityContext.fsGroupChangePolicy",
+        "PodSecurityContext.seLinuxChangePolicy",
+        "SeccompProfile.localhostProfile",
+        "AppArmorProfile.localhostProfile",
+        "WindowsSecurityContextOptions.gmsaCredentialSpecName",
+        "WindowsSecurityContextOptions.gmsaCredentialSpec",
+        "WindowsSecurityContextOptions.runAsUserName",
+        "WindowsSecurityContextOptions.hostProcess",
+        "Toleration.tolerationSeconds",
+        "TopologySpreadConstraint.minDomains",
+        "TopologySpreadConstraint.nodeAffinityPolicy",
+        "TopologySpreadConstraint.nodeTaintsPolicy",
+        "PodDNSConfigOption.value",
+        "PodResourceClaim.resourceClaimName",
+        "PodResourceClaim.resourceClaimTemplateName",
+        "ContainerStatus.started",
+        "VolumeMountStatus.recursiveReadOnly",
+        "PodResourceClaimStatus.resourceClaimName",
+        // core: volume sources
+        "HostPathVolumeSource.type",
+        "SecretVolumeSource.defaultMode",
+        "SecretVolumeSource.optional",
+        "ISCSIVolumeSource.initiatorName",
+        "DownwardAPIVolumeSource.defaultMode",
+        "DownwardAPIVolumeFile.mode",
+        "FCVolumeSource.lun",
+        "ConfigMapVolumeSource.defaultMode",
+        "ConfigMapVolumeSource.optional",
+        "KeyToPath.mode",
+        "AzureDiskVolumeSource.cachingMode",
+        "AzureDiskVolumeSource.fsType",
+        "AzureDiskVolumeSource.readOnly",
+        "AzureDiskVolumeSource.kind",
+        "ProjectedVolumeSource.defaultMode",
+        "SecretProjection.optional",
+        "ConfigMapProjection.optional",
+        "ServiceAccountTokenProjection.expirationSeconds",
+        "ClusterTrustBundleProjection.name",
+        "ClusterTrustBundleProjection.signerName",
+        "ClusterTrustBundleProjection.optional",
+        "CSIVolumeSource.readOnly",
+        "CSIVolumeSource.fsType",
+        // core: references
+        "TypedLocalObjectReference.apiGroup",
+        "TypedObjectReference.apiGroup",
+        "TypedObjectReference.namespace",
+        // discovery.k8s.io
+        "EndpointConditions.ready",
+        "EndpointConditions.serving",
+        "EndpointConditions.terminating",
+        "Endpoint.hostname",
+        "Endpoint.nodeName",
+        "Endpoint.zone",
+        "DiscoveryEndpointPort.name",
+        "DiscoveryEndpointPort.protocol",
+        "DiscoveryEndpointPort.appProtocol",
+        "DiscoveryEndpointPort.port",
+        // meta
+        "ObjectMeta.deletionGracePeriodSeconds",
+        "ListMeta.remainingItemCount",
+        "OwnerReference.controller",
+        "OwnerReference.blockOwnerDeletion",
+        "DeleteOptions.gracePeriodSeconds",
+        "DeleteOptions.orphanDependents",
+        "DeleteOptions.propagationPolicy",
+        "DeleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential",
+        "Preconditions.uid",
+        "Preconditions.resourceVersion",
+        // networking.k8s.io
+        "IngressSpec.ingressClassName",
+        "IngressPortStatus.error",
+        "IngressClassParametersReference.apiGroup",
+        "IngressClassParametersReference.scope",
+        "IngressClassParametersReference.namespace",
+        "NetworkPolicyPort.protocol",
+        "NetworkPolicyPort.endPort",
+        // policy, scheduling, storage
+        "PodDisruptionBudgetSpec.unhealthyPodEvictionPolicy",
+        "PriorityClass.preemptionPolicy",
+        "StorageClass.reclaimPolicy",
+        "StorageClass.volumeBindingMode",
+        "StorageClass.allowVolumeExpansion",
+    };
+    std::sort(f.begin(), f.end());
+    return f;
+  }();
+  return fields;
+}
+
+bool keeps_zero_value(const schema::TypeDef& type, const schema::Field& field) {
+  if (field.required) return true;
+  const auto& fields = pointer_scalar_fields();
+  std::string key = type.name + "." + field.name;
+  return std::binary_search(fields.begin(), fields.end(), std::string_view(key));
+}
+
+}  // namespace mk::api::proto
