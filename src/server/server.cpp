@@ -4,11 +4,17 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <fstream>
 #include <memory>
 #include <string>
 
 #include "common/log.h"
 #include "server/config.h"
+#include "server/apiserver/api_server.h"
+#include "server/apiserver/context.h"
+#include "server/controllers/controller_manager.h"
+#include "server/pki/kubeconfig.h"
+#include "server/pki/server_pki.h"
 #include "store/kv.h"
 
 namespace mk::server {
@@ -69,6 +75,23 @@ Status make_layout(const std::string& data_dir) {
   return Status::ok();
 }
 
+Result<std::string> read_token_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return errno_error("read token file " + path, errno);
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.empty()) return make_error(Errc::invalid_argument, "token file " + path + " is empty");
+  return token;
+}
+
+// The address the `kubernetes` service's endpoints point at: the bind address when it is a
+// specific one, else loopback until the node's own address is known.
+std::string advertise_address(const ServerConfig& config) {
+  if (config.bind_address != "0.0.0.0" && config.bind_address != "::") return config.bind_address;
+  return "127.0.0.1";
+}
+
 const char* signal_name(int sig) { return sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "signal"; }
 
 }  // namespace
@@ -91,11 +114,68 @@ int run(const ServerConfig& config) {
     return 1;
   }
   std::unique_ptr<store::Store> kv = std::move(opened.value());
+
+  pki::PkiOptions pki_options;
+  pki_options.data_dir = config.data_dir;
+  pki_options.extra_sans = config.tls_sans;
+  pki_options.service_cidr = config.service_cidr;
+  pki_options.cluster_domain = config.cluster_domain;
+  pki_options.token = config.token;
+  if (pki_options.token.empty() && !config.token_file.empty()) {
+    auto text = read_token_file(config.token_file);
+    if (!text) {
+      MK_LOG(error) << "server: " << text.error().message;
+      return 1;
+    }
+    pki_options.token = *text;
+  }
+  auto pki = pki::ensure_server_pki(pki_options);
+  if (!pki) {
+    MK_LOG(error) << "server: certificates: " << pki.error().message;
+    return 1;
+  }
+
+  apiserver::ApiServerOptions api_options;
+  api_options.bind_address = config.bind_address;
+  api_options.port = config.https_listen_port;
+  api_options.cert_pem = pki->serving.cert_pem;
+  api_options.key_pem = pki->serving.key_pem;
+  api_options.client_ca_pem = pki->client_ca.cert_pem;
+  api_options.service_cidr = config.service_cidr;
+  api_options.cluster_dns = config.cluster_dns;
+  api_options.advertise_address = advertise_address(config) + ":" + std::to_string(config.https_listen_port);
+  api_options.node_token = pki->token.password;
+  auto api = apiserver::ApiServer::start(*kv, api_options);
+  if (!api) {
+    MK_LOG(error) << "server: " << api.error().message;
+    return 1;
+  }
+
+  std::string url = "https://127.0.0.1:" + std::to_string((*api)->port());
+  if (!config.write_kubeconfig.empty()) {
+    auto written = pki::write_kubeconfig(config.write_kubeconfig, config.write_kubeconfig_mode, url,
+                                         pki->server_ca.cert_pem, pki->admin.cert_pem, pki->admin.key_pem);
+    if (!written) MK_LOG(warn) << "server: kubeconfig not written: " << written.error().message;
+    else MK_LOG(info) << "server: wrote kubeconfig " << config.write_kubeconfig;
+  }
+
+  auto controller_client = (*api)->in_process_client(apiserver::User{"system:kube-controller-manager", {}});
+  controllers::ControllerManager manager(*controller_client);
+  controllers::add_default_controllers(manager);
+  if (!manager.start(30'000)) {
+    MK_LOG(error) << "server: controllers failed to start";
+    return 1;
+  }
+
   MK_LOG(info) << "server: ready: node " << config.node_name << ", datastore "
-               << (endpoint.empty() ? "(default)" : endpoint) << " at revision " << kv->current_revision();
+               << (endpoint.empty() ? "(default)" : endpoint) << " at revision " << kv->current_revision()
+               << ", API at " << url;
 
   int sig = stop.wait();
   MK_LOG(info) << "server: " << signal_name(sig) << " received, shutting down";
+  manager.stop();
+  (*api)->shutdown(5'000);
+  api->reset();
   kv.reset();
   MK_LOG(info) << "server: stopped";
   return 0;

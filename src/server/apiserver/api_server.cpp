@@ -8,6 +8,8 @@
 #include "common/log.h"
 #include "server/apiserver/bootstrap.h"
 #include "server/apiserver/discovery.h"
+#include "server/apiserver/in_process_client.h"
+#include "server/apiserver/openapi/openapi.h"
 #include "server/apiserver/server_impl.h"
 #include "server/apiserver/strategies.h"
 #include "server/apiserver/table.h"
@@ -98,6 +100,23 @@ void ApiServer::Impl::handle(http::Request&& req, Writer w) {
       return respond_json(w, 200, *r);
     }
   }
+  if (p == "/openapi/v3" || p.rfind("/openapi/v3/", 0) == 0 || p == "/openapi/v2") {
+    // Built once, off the request path after start-up; the first callers wait for it.
+    const auto& docs = openapi::builtin_documents();
+    if (p == "/openapi/v2") {
+      w->respond(200, {{"Content-Type", "application/json"}}, docs.v2);
+      return;
+    }
+    if (p == "/openapi/v3") {
+      w->respond(200, {{"Content-Type", "application/json"}}, docs.v3_root);
+      return;
+    }
+    if (const auto* doc = docs.find_v3(p.substr(std::string("/openapi/v3/").size()))) {
+      w->respond(200, {{"Content-Type", "application/json"}, {"ETag", "\"" + doc->hash + "\""}}, doc->body);
+      return;
+    }
+    return respond_error(w, api::no_such_path());
+  }
   if (p == "/metrics") {
     auto st = ctx->objects.kv().stats();
     std::string body;
@@ -124,6 +143,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(store::Store& store, const A
   auto authn = Authenticator::load(options.token_file);
   if (!authn) return authn.error();
   impl->authn = std::move(*authn);
+  if (!options.node_token.empty()) impl->authn->add_token(options.node_token, User{"node", {"system:nodes"}});
   impl->authz = make_privileged_authorizer();
   impl->watches = std::make_unique<WatchManager>(*impl->ctx, *impl->registry);
 
@@ -139,9 +159,18 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(store::Store& store, const A
   ho.plain_http = options.cert_pem.empty();
   ho.threads = options.io_threads;
   Impl* raw = impl.get();
-  auto server = http::Server::start(ho, [raw](http::Request&& req, Writer w) { raw->handle(std::move(req), std::move(w)); });
+  auto server = http::Server::start(ho, [raw](http::Request&& req, Writer w) {
+    try {
+      raw->handle(std::move(req), w);
+    } catch (const std::exception& e) {
+      MK_LOG(error) << "apiserver: " << e.what();
+      respond_error(w, api::internal_error(e.what()));
+    }
+  });
   if (!server) return server.error().wrap("api server");
   impl->http = std::move(*server);
+  // The OpenAPI documents take a few hundred milliseconds to build: do it after serving starts.
+  impl->openapi_warmup = std::thread([] { (void)openapi::builtin_documents(); });
   MK_LOG(info) << "apiserver: serving on " << options.bind_address << ":" << impl->http->port();
   return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
 }
@@ -150,10 +179,16 @@ ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 ApiServer::~ApiServer() { shutdown(1000); }
 
+std::unique_ptr<client::ApiClient> ApiServer::in_process_client(const User& user) {
+  return make_in_process_client(*impl_->registry, user);
+}
+
 int ApiServer::port() const { return impl_->http ? impl_->http->port() : 0; }
 
 void ApiServer::shutdown(int grace_ms) {
-  if (!impl_ || !impl_->http) return;
+  if (!impl_) return;
+  if (impl_->openapi_warmup.joinable()) impl_->openapi_warmup.join();
+  if (!impl_->http) return;
   impl_->watches->close_all();
   impl_->http->shutdown(std::chrono::milliseconds(grace_ms));
   impl_->http.reset();

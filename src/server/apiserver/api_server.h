@@ -9,6 +9,10 @@
 #include "common/error.h"
 #include "store/kv.h"
 
+namespace mk::client {
+class ApiClient;
+}
+
 namespace mk::apiserver {
 
 struct ApiServerOptions {
@@ -22,7 +26,11 @@ struct ApiServerOptions {
   std::string cluster_dns = "10.43.0.10";
   int io_threads = 2;
   int workers = 16;
+  // The join token's secret: agents present it as a bearer token until they have certificates.
+  std::string node_token;
 };
+
+struct User;
 
 class ApiServer {
  public:
@@ -31,6 +39,8 @@ class ApiServer {
   int port() const;
   // Stops accepting, ends watches, lets requests in progress finish (up to `grace_ms`).
   void shutdown(int grace_ms);
+  // A client for components in this process (controllers, scheduler), acting as `user`.
+  std::unique_ptr<client::ApiClient> in_process_client(const User& user);
 
   struct Impl;
 

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/apiserver/merge/strategic_merge.h"
+
 namespace mk::apiserver {
 
 using nlohmann::json;
@@ -34,6 +36,13 @@ ApiResult<json> apply_patch(const api::KindInfo& kind, PatchType type, const jso
       json result = current;
       result.merge_patch(patch);
       return result;
+    }
+    case PatchType::strategic: {
+      if (!patch.is_object()) return api::bad_request("error decoding patch: strategic merge patch must be a JSON object");
+      if (!kind.type) return api::unsupported_media_type("strategic merge patch is not supported for " + kind.plural);
+      auto merged = strategic_merge(*kind.type, current, patch);
+      if (!merged) return api::bad_request(merged.error().message);
+      return std::move(*merged);
     }
     default:
       return api::unsupported_media_type("the body of the request was in an unknown format - accepted media types include: "

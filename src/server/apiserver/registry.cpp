@@ -10,6 +10,7 @@
 #include "api/label_selector.h"
 #include "api/schema/schema.h"
 #include "api/validation.h"
+#include "server/apiserver/merge/server_side_apply.h"
 #include "server/apiserver/schema_admission.h"
 
 namespace mk::apiserver {
@@ -94,6 +95,17 @@ api::NameRule name_rule(const api::KindInfo& kind) {
   if (kind.kind == "Namespace") return api::NameRule::dns1123_label;
   if (kind.kind == "Service") return api::NameRule::dns1035_label;
   return api::NameRule::dns1123_subdomain;
+}
+
+// Records which fields the writer (its fieldManager) set, as upstream does on every write.
+std::optional<api::ApiError> record_managed_fields(const api::KindInfo& kind, const json* old, json& obj,
+                                                   const WriteOptions& opts, const std::string& subresource) {
+  if (opts.managed_fields_done || opts.field_manager.empty() || !kind.type) return std::nullopt;
+  auto updated = update_managed_fields(*kind.type, old, obj, opts.field_manager, kind.api_version(), now_rfc3339(),
+                                       subresource);
+  if (!updated) return api::internal_error("managed fields: " + updated.error().message);
+  obj = std::move(*updated);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -289,11 +301,13 @@ ApiResult<json> Registry::create(const api::KindInfo& kind, const std::string& n
 
   AdmissionRequest req{kind, "create", "", nullptr, opts.dry_run, opts.user, &ctx_};
   if (auto e = admit(body, req, opts)) return *e;
+  if (auto e = record_managed_fields(kind, nullptr, body, opts, "")) return *e;
 
+  // `meta` may no longer refer into `body` (admission can replace the object): read afresh.
+  const std::string requested_name = api::string_at(body, "metadata.name");
   for (int attempt = 0; attempt < 8; ++attempt) {
     json candidate = body;
-    if (meta.value("name", "").empty() || attempt > 0) {
-      if (generate.empty()) break;
+    if (requested_name.empty()) {
       std::string prefix = generate.size() > 58 ? generate.substr(0, 58) : generate;
       candidate["metadata"]["name"] = prefix + random_suffix();
     }
@@ -304,10 +318,9 @@ ApiResult<json> Registry::create(const api::KindInfo& kind, const std::string& n
     auto stored = ctx_.objects.create(kind, candidate);
     if (stored) return stored;
     if (strategy && strategy->after_delete) strategy->after_delete(candidate, ctx_);  // release allocations
-    if (stored.error().reason != "AlreadyExists" || generate.empty() || !meta.value("name", "").empty())
-      return stored.error();
+    if (stored.error().reason != "AlreadyExists" || !requested_name.empty()) return stored.error();
   }
-  return api::already_exists(kind.qualified_resource(), kind.group, kind.plural, meta.value("name", ""));
+  return api::already_exists(kind.qualified_resource(), kind.group, kind.plural, generate);
 }
 
 ApiResult<json> Registry::finish_update(const api::KindInfo& kind, const std::string& subresource, const json& current,
@@ -358,6 +371,7 @@ ApiResult<json> Registry::finish_update(const api::KindInfo& kind, const std::st
 
   AdmissionRequest req{kind, verb, subresource, &current, opts.dry_run, opts.user, &ctx_};
   if (auto e = admit(result, req, opts)) return *e;
+  if (auto e = record_managed_fields(kind, &current, result, opts, subresource)) return *e;
   return result;
 }
 
@@ -382,7 +396,9 @@ ApiResult<json> Registry::modify(const api::KindInfo& kind, const std::string& n
   (*stored)["kind"] = kind.kind;
   (*stored)["apiVersion"] = kind.api_version();
   // The last finalizer removed from an object being deleted: it goes now.
-  if (api::find_path(*stored, "metadata.deletionTimestamp") && string_list(*stored, "metadata.finalizers").empty()) {
+  bool released = string_list(*stored, "metadata.finalizers").empty() &&
+                  (kind.kind != "Namespace" || string_list(*stored, "spec.finalizers").empty());
+  if (api::find_path(*stored, "metadata.deletionTimestamp") && released) {
     int64_t rev = std::stoll(api::string_at(*stored, "metadata.resourceVersion", "0"));
     auto gone = ctx_.objects.remove(kind, ns, name, rev);
     if (gone) {
@@ -452,35 +468,35 @@ ApiResult<Registry::Deleted> Registry::remove(const api::KindInfo& kind, const s
   bool keep = !finalizers.empty() || !add_finalizers.empty() || ns_finalizer || graceful;
 
   if (keep) {
-    WriteOptions wo;
-    wo.dry_run = opts.dry_run;
-    wo.field_validation = "Ignore";
-    auto marked = modify(kind, ns, name, "",
-                         [&](const json& cur) -> ApiResult<json> {
-                           json next = cur;
-                           json& m = next["metadata"];
-                           if (!m.contains("deletionTimestamp")) {
-                             std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + grace;
-                             std::tm tm{};
-                             gmtime_r(&t, &tm);
-                             char buf[32];
-                             std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-                             m["deletionTimestamp"] = buf;
-                             m["deletionGracePeriodSeconds"] = grace;
-                             if (cur["metadata"].contains("generation"))
-                               m["generation"] = cur["metadata"].value("generation", int64_t{0}) + 1;
-                           }
-                           for (const auto& f : add_finalizers) {
-                             auto list = string_list(next, "metadata.finalizers");
-                             if (std::find(list.begin(), list.end(), f) == list.end()) m["finalizers"].push_back(f);
-                           }
-                           if (kind.kind == "Namespace") next["status"]["phase"] = "Terminating";
-                           return next;
-                         },
-                         wo);
-    // finish_update keeps metadata the client may not change; deletion marks are set here
-    // through a direct store write instead.
+    // Deletion marks are server-owned metadata: written directly, not through update
+    // admission (which keeps clients from setting them).
+    auto mark = [&](const json& cur) -> ApiResult<json> {
+      json next = cur;
+      json& m = next["metadata"];
+      if (!m.contains("deletionTimestamp")) {
+        std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + grace;
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char buf[32];
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        m["deletionTimestamp"] = buf;
+        m["deletionGracePeriodSeconds"] = grace;
+        if (cur["metadata"].contains("generation"))
+          m["generation"] = cur["metadata"].value("generation", int64_t{0}) + 1;
+      }
+      for (const auto& f : add_finalizers) {
+        auto list = string_list(next, "metadata.finalizers");
+        if (std::find(list.begin(), list.end(), f) == list.end()) m["finalizers"].push_back(f);
+      }
+      if (kind.kind == "Namespace") next["status"]["phase"] = "Terminating";
+      next["kind"] = kind.kind;
+      next["apiVersion"] = kind.api_version();
+      return next;
+    };
+    ApiResult<json> marked = opts.dry_run ? mark(obj) : ctx_.objects.update(kind, ns, name, mark);
     if (!marked) return marked.error();
+    (*marked)["kind"] = kind.kind;
+    (*marked)["apiVersion"] = kind.api_version();
     return Deleted{*marked, false};
   }
   if (opts.dry_run) return Deleted{obj, true};

@@ -18,6 +18,7 @@ struct WriteOptions {
   bool dry_run = false;
   std::string field_validation = "Strict";  // Ignore, Warn, Strict
   std::string field_manager;
+  bool managed_fields_done = false;  // server-side apply already recorded ownership
   User user;
   std::vector<std::string>* warnings = nullptr;  // Warning headers to send
 };

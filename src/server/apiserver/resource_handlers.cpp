@@ -3,7 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include "api/json_path.h"
+#include "common/log.h"
+#include "api/protobuf/decode.h"
 #include "api/yaml_json.h"
+#include "server/apiserver/merge/conflict.h"
+#include "server/apiserver/merge/server_side_apply.h"
 #include "server/apiserver/patch.h"
 #include "server/apiserver/server_impl.h"
 #include "server/apiserver/table.h"
@@ -34,9 +38,14 @@ ApiResult<json> decode_body(const http::Request& req) {
     if (!j) return api::bad_request(j.error().message);
     return std::move(*j);
   }
+  if (media == "application/vnd.kubernetes.protobuf") {
+    auto decoded = api::proto::decode_kubernetes_protobuf(req.body);
+    if (!decoded) return api::bad_request(decoded.error().message);
+    return std::move(decoded->object);
+  }
   return api::unsupported_media_type(
       "the body of the request was in an unknown format - accepted media types include: application/json, "
-      "application/yaml");
+      "application/yaml, application/vnd.kubernetes.protobuf");
 }
 
 std::optional<int64_t> int_param(const Query& q, std::string_view key, std::optional<api::ApiError>& err) {
@@ -68,6 +77,13 @@ ApiResult<WriteOptions> write_options(const Query& q, const User& user) {
   o.field_manager = param(q, "fieldManager");
   o.user = user;
   return o;
+}
+
+// Upstream's default field manager: the client's program name from its User-Agent.
+std::string default_manager(const http::Request& req) {
+  std::string ua = req.header("User-Agent");
+  std::string name = ua.substr(0, ua.find('/'));
+  return name.empty() ? "unknown" : name;
 }
 
 ApiResult<DeleteOptions> delete_options(const http::Request& req, const Query& q) {
@@ -158,8 +174,20 @@ void ApiServer::Impl::handle_resource(const http::Request& req, const RequestInf
   auto info_copy = std::make_shared<RequestInfo>(info);
   IncludeObject inc = *include;
   workers->post([this, kind, request, info_copy, query, user, w, table, inc] {
-    const http::Request& req = *request;
-    const RequestInfo& info = *info_copy;
+    // A defect must cost one request a 500, never the server.
+    try {
+      serve_resource(*kind, *request, *info_copy, query, user, w, table, inc);
+    } catch (const std::exception& e) {
+      MK_LOG(error) << "apiserver: " << request->method << " " << request->path << ": " << e.what();
+      respond_error(w, api::internal_error(e.what()));
+    }
+  });
+}
+
+void ApiServer::Impl::serve_resource(const api::KindInfo& kind_ref, const http::Request& req, const RequestInfo& info,
+                                     const Query& query, const User& user, Writer w, bool table, IncludeObject inc) {
+  const api::KindInfo* kind = &kind_ref;
+  {
     const std::string& ns = info.namespace_;
     const std::string& name = info.name;
     const std::string& verb = info.verb;
@@ -208,6 +236,8 @@ void ApiServer::Impl::handle_resource(const http::Request& req, const RequestInf
     auto wo = write_options(query, user);
     if (!wo) return respond_error(w, wo.error());
     wo->warnings = &warnings;
+    bool explicit_manager = !wo->field_manager.empty();
+    if (!explicit_manager) wo->field_manager = default_manager(req);
 
     if (verb == "create") {
       auto body = decode_body(req);
@@ -239,6 +269,46 @@ void ApiServer::Impl::handle_resource(const http::Request& req, const RequestInf
       if (!updated) return respond_error(w, updated.error());
       return respond_json(w, 200, *updated, warnings);
     }
+    if (verb == "patch" && patch_type_of(req.header("Content-Type")) == PatchType::apply) {
+      if (!explicit_manager) {
+        return respond_error(w, api::invalid("PatchOptions", "meta.k8s.io", "",
+                                             {{"FieldValueRequired", "fieldManager: Required value: is required for apply patch", "fieldManager"}}));
+      }
+      if (!kind->type) return respond_error(w, api::unsupported_media_type("apply is not supported for " + kind->plural));
+      auto applied = api::yaml_to_json(req.body);
+      if (!applied || !applied->is_object()) return respond_error(w, api::bad_request("error decoding YAML: the apply body is not an object"));
+      if (std::string n = api::string_at(*applied, "metadata.name"); !n.empty() && n != name)
+        return respond_error(w, api::bad_request("the name of the object (" + n + ") does not match the name on the URL (" + name + ")"));
+      (*applied)["metadata"]["name"] = name;
+      if (kind->has_status && info.subresource.empty()) applied->erase("status");
+      bool force = parse_bool(param(query, "force")).value_or(false);
+      wo->managed_fields_done = true;
+      auto apply_to = [&](const json* live) -> ApiResult<json> {
+        auto r = server_side_apply(*kind->type, live, *applied, wo->field_manager, force, kind->api_version(),
+                                   now_rfc3339(), info.subresource);
+        if (!r) return api::bad_request(r.error().message);
+        if (!r->conflicts.empty()) {
+          api::ApiError e{409, "Conflict", conflict_message(r->conflicts), name, kind->group, kind->plural, {}, 0};
+          for (const auto& c : r->conflicts) e.causes.push_back({"FieldManagerConflict", conflict_cause_message(c), c.path});
+          return e;
+        }
+        return std::move(r->object);
+      };
+      auto live = registry->get(*kind, ns, name);
+      if (!live && live.error().code != 404) return respond_error(w, live.error());
+      if (!live) {
+        if (!info.subresource.empty()) return respond_error(w, live.error());
+        auto obj = apply_to(nullptr);
+        if (!obj) return respond_error(w, obj.error());
+        auto created = registry->create(*kind, ns, std::move(*obj), *wo);
+        if (!created) return respond_error(w, created.error());
+        return respond_json(w, 201, *created, warnings);
+      }
+      auto patched = registry->modify(*kind, ns, name, info.subresource,
+                                      [&](const json& cur) { return apply_to(&cur); }, *wo);
+      if (!patched) return respond_error(w, patched.error());
+      return respond_json(w, 200, *patched, warnings);
+    }
     if (verb == "patch") {
       PatchType type = patch_type_of(req.header("Content-Type"));
       if (type == PatchType::unknown) {
@@ -269,7 +339,7 @@ void ApiServer::Impl::handle_resource(const http::Request& req, const RequestInf
       return respond_json(w, 200, *result);
     }
     respond_error(w, api::method_not_allowed("the server does not allow this method on the requested resource"));
-  });
+  }
 }
 
 }  // namespace mk::apiserver

@@ -4,12 +4,14 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <thread>
 
 #include "common/thread_pool.h"
 #include "server/apiserver/api_server.h"
 #include "server/apiserver/authn.h"
 #include "server/apiserver/context.h"
 #include "server/apiserver/registry.h"
+#include "server/apiserver/table.h"
 #include "server/apiserver/watch_stream.h"
 #include "server/http/response_writer.h"
 #include "server/http/server.h"
@@ -25,10 +27,13 @@ struct ApiServer::Impl {
   std::unique_ptr<Authorizer> authz;
   std::unique_ptr<WatchManager> watches;
   std::unique_ptr<http::Server> http;
+  std::thread openapi_warmup;
 
   void handle(http::Request&& req, std::shared_ptr<http::ResponseWriter> w);
   void handle_resource(const http::Request& req, const RequestInfo& info, const Query& query, const User& user,
                        std::shared_ptr<http::ResponseWriter> w);
+  void serve_resource(const api::KindInfo& kind, const http::Request& req, const RequestInfo& info, const Query& query,
+                      const User& user, std::shared_ptr<http::ResponseWriter> w, bool table, IncludeObject inc);
 };
 
 using Writer = std::shared_ptr<http::ResponseWriter>;

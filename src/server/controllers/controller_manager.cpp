@@ -1,0 +1,38 @@
+#include "server/controllers/controller_manager.h"
+
+#include "common/log.h"
+#include "server/controllers/namespace_controller.h"
+
+namespace mk::controllers {
+
+ControllerManager::ControllerManager(client::ApiClient& client) : informers_(client) {}
+
+ControllerManager::~ControllerManager() { stop(); }
+
+void ControllerManager::add(std::unique_ptr<Controller> c) { controllers_.push_back(std::move(c)); }
+
+bool ControllerManager::start(int64_t sync_timeout_ms) {
+  for (auto& c : controllers_) c->setup(informers_);
+  informers_.start_all();
+  if (!informers_.wait_synced(sync_timeout_ms)) {
+    MK_LOG(error) << "controller manager: caches did not sync";
+    return false;
+  }
+  for (auto& c : controllers_) {
+    c->run();
+    MK_LOG(debug) << "controller manager: started " << c->name();
+  }
+  running_ = true;
+  return true;
+}
+
+void ControllerManager::stop() {
+  if (!running_) return;
+  running_ = false;
+  for (auto& c : controllers_) c->stop();
+  informers_.stop_all();
+}
+
+void add_default_controllers(ControllerManager& manager) { manager.add(make_namespace_controller()); }
+
+}  // namespace mk::controllers

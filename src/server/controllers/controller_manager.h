@@ -1,0 +1,31 @@
+#pragma once
+// The controller manager: the server's controllers, sharing one client and one set of informer
+// caches, started after the API server serves and stopped before it goes.
+
+#include <memory>
+#include <vector>
+
+#include "server/controllers/controller.h"
+#include "server/controllers/informer_factory.h"
+
+namespace mk::controllers {
+
+class ControllerManager {
+ public:
+  explicit ControllerManager(client::ApiClient& client);
+  ~ControllerManager();
+  void add(std::unique_ptr<Controller> c);
+  // Sets up every controller, starts the informers, waits for their first lists, starts workers.
+  bool start(int64_t sync_timeout_ms);
+  void stop();
+
+ private:
+  InformerFactory informers_;
+  std::vector<std::unique_ptr<Controller>> controllers_;
+  bool running_ = false;
+};
+
+// Every controller the server runs.
+void add_default_controllers(ControllerManager& manager);
+
+}  // namespace mk::controllers

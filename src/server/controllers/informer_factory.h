@@ -1,0 +1,27 @@
+#pragma once
+// One shared informer per resource for all controllers, so each resource is listed and
+// watched once however many controllers read it.
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "client/informer.h"
+
+namespace mk::controllers {
+
+class InformerFactory {
+ public:
+  explicit InformerFactory(client::ApiClient& client) : client_(client) {}
+  client::Informer& get(const client::Resource& r);
+  void start_all();
+  bool wait_synced(int64_t timeout_ms);
+  void stop_all();
+  client::ApiClient& client() { return client_; }
+
+ private:
+  client::ApiClient& client_;
+  std::map<std::string, std::unique_ptr<client::Informer>> informers_;
+};
+
+}  // namespace mk::controllers
