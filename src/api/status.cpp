@@ -15,7 +15,11 @@ nlohmann::json ApiError::to_status() const {
   if (!causes.empty()) {
     auto& arr = details["causes"] = nlohmann::json::array();
     for (const auto& c : causes) {
-      nlohmann::json j = {{"reason", c.reason}, {"message", c.message}};
+      // Causes carry the whole line ("spec.x: Invalid value: ..."); on the wire the field is
+      // separate and the message is the rest, as clients print "<field>: <message>".
+      std::string m = c.message;
+      if (!c.field.empty() && m.rfind(c.field + ": ", 0) == 0) m = m.substr(c.field.size() + 2);
+      nlohmann::json j = {{"reason", c.reason}, {"message", m}};
       if (!c.field.empty()) j["field"] = c.field;
       arr.push_back(std::move(j));
     }

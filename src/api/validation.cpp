@@ -199,6 +199,13 @@ std::vector<std::string> check_object_name(std::string_view name, NameRule rule,
     case NameRule::dns1123_subdomain: return check_dns1123_subdomain(masked);
     case NameRule::dns1123_label: return check_dns1123_label(masked);
     case NameRule::dns1035_label: return check_dns1035_label(masked);
+    case NameRule::path_segment: {
+      std::vector<std::string> out;
+      if (!prefix && (masked == "." || masked == "..")) out.push_back("may not be '" + masked + "'");
+      if (masked.find('/') != std::string::npos) out.push_back("may not contain '/'");
+      if (masked.find('%') != std::string::npos) out.push_back("may not contain '%'");
+      return out;
+    }
   }
   return {};
 }

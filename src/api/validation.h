@@ -34,7 +34,8 @@ std::vector<std::string> check_qualified_name(std::string_view value);
 std::vector<std::string> check_label_value(std::string_view value);
 
 // How a kind's metadata.name is checked (upstream's ValidateNameFunc of each registry).
-enum class NameRule { dns1123_subdomain, dns1123_label, dns1035_label };
+// path_segment: any name usable as one URL path segment (RBAC objects: "system:node").
+enum class NameRule { dns1123_subdomain, dns1123_label, dns1035_label, path_segment };
 
 // With prefix=true the name is a generateName prefix: a random suffix follows, so a trailing
 // dash is allowed (upstream masks it before checking).

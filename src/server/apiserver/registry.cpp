@@ -94,6 +94,7 @@ std::vector<api::StatusCause> to_causes(const api::FieldErrors& errors) {
 api::NameRule name_rule(const api::KindInfo& kind) {
   if (kind.kind == "Namespace") return api::NameRule::dns1123_label;
   if (kind.kind == "Service") return api::NameRule::dns1035_label;
+  if (kind.group == "rbac.authorization.k8s.io") return api::NameRule::path_segment;
   return api::NameRule::dns1123_subdomain;
 }
 
