@@ -10,6 +10,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 packaging/install-deps.sh
 # ccache keyed on paths relative to the checkout, so every clone of it shares one cache.
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DMINIKUBE_WERROR=ON
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMINIKUBE_WERROR=ON
 ninja -C build -j"$(nproc)"
 ctest --test-dir build --output-on-failure -j2 "$@"
