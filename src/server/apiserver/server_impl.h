@@ -10,6 +10,7 @@
 #include "server/apiserver/api_server.h"
 #include "server/apiserver/authn.h"
 #include "server/apiserver/context.h"
+#include "server/apiserver/metrics.h"
 #include "server/apiserver/registry.h"
 #include "server/apiserver/table.h"
 #include "server/apiserver/watch_stream.h"
@@ -28,6 +29,7 @@ struct ApiServer::Impl {
   std::unique_ptr<WatchManager> watches;
   std::unique_ptr<http::Server> http;
   std::thread openapi_warmup;
+  Metrics metrics;
 
   void handle(http::Request&& req, std::shared_ptr<http::ResponseWriter> w);
   void handle_resource(const http::Request& req, const RequestInfo& info, const Query& query, const User& user,

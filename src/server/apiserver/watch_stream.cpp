@@ -6,6 +6,7 @@
 
 #include "api/json_path.h"
 #include "common/log.h"
+#include "server/apiserver/metrics.h"
 #include "server/apiserver/table.h"
 
 namespace mk::apiserver {
@@ -199,6 +200,7 @@ void WatchManager::timer_loop() {
 void WatchManager::serve(const api::KindInfo& kind, const std::string& ns, const WatchParams& params,
                          std::shared_ptr<http::ResponseWriter> w) {
   auto respond_error = [&](const api::ApiError& e) {
+    note_response_code(e.code);
     w->respond(e.code, {{"Content-Type", "application/json"}}, e.to_status().dump());
   };
   auto filter = registry_.make_filter(kind, ns, params.label_selector, params.field_selector);
@@ -238,6 +240,7 @@ void WatchManager::serve(const api::KindInfo& kind, const std::string& ns, const
   store::WatchRequest wr{pfx, store::prefix_end(pfx), start_rev + 1, true};
   auto watcher = ctx_.objects.kv().watch(wr);
   w->start_stream(200, {{"Content-Type", "application/json"}, {"Cache-Control", "no-cache, private"}});
+  note_response_code(200);
   auto stream = std::make_shared<WatchStream>(*this, kind, *filter, params, w);
   stream->last_rv_ = start_rev;
   if (!watcher) {
