@@ -145,6 +145,7 @@ int run(const ServerConfig& config) {
   api_options.cluster_dns = config.cluster_dns;
   api_options.advertise_address = advertise_address(config) + ":" + std::to_string(config.https_listen_port);
   api_options.node_token = pki->token.password;
+  api_options.service_account_key_pem = pki->service_key_pem;
   auto api = apiserver::ApiServer::start(*kv, api_options);
   if (!api) {
     MK_LOG(error) << "server: " << api.error().message;

@@ -13,9 +13,11 @@ namespace {
 
 const std::set<std::string> kTypes = {"string", "integer", "number", "boolean", "date"};
 
-// Kinds without a printer upstream: they keep the default Name / Created At columns.
-const std::set<std::string> kDefaultPrinted = {"LimitRange", "Role", "ClusterRole",
-                                               "CustomResourceDefinition"};
+// Kinds without a printer upstream: they keep the default Name / Created At columns. The
+// reviews are never listed, but have the defaults all the same.
+const std::set<std::string> kDefaultPrinted = {"LimitRange", "Role", "ClusterRole", "CustomResourceDefinition",
+                                               "SelfSubjectReview", "TokenReview", "SelfSubjectAccessReview",
+                                               "SelfSubjectRulesReview", "SubjectAccessReview"};
 
 }  // namespace
 

@@ -59,6 +59,7 @@ struct KindInfo {
   // "deployments.apps" or "pods": how errors name the resource.
   std::string qualified_resource() const { return group.empty() ? plural : plural + "." + group; }
   const Subresource* subresource(std::string_view name) const;
+  bool has_verb(std::string_view verb) const;
 };
 
 class KindRegistry {

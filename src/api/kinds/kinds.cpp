@@ -22,7 +22,11 @@ struct Spec {
   std::vector<std::string> subresources = {};  // "status", "scale", or names with their own kinds
   std::vector<std::string> field_selectors = {};
   bool spec_generation = false;
+  std::vector<std::string> verbs = kAllVerbs;
 };
+
+// Reviews: create-only resources the server answers without storing anything.
+const std::vector<std::string> kCreateOnly = {"create"};
 
 Subresource make_subresource(const Spec& s, const std::string& name) {
   Subresource sub;
@@ -111,6 +115,14 @@ std::vector<KindInfo> build() {
       {"scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false, {"pc"}},
       {"apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false,
        {"crd", "crds"}, {"api-extensions"}, {"status"}, {}, true},
+      {"authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", false, {}, {}, {}, {}, false, kCreateOnly},
+      {"authentication.k8s.io", "v1", "TokenReview", "tokenreviews", false, {}, {}, {}, {}, false, kCreateOnly},
+      {"authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false, {}, {}, {}, {}, false,
+       kCreateOnly},
+      {"authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", false, {}, {}, {}, {}, false,
+       kCreateOnly},
+      {"authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", false, {}, {}, {}, {}, false,
+       kCreateOnly},
   };
 
   const auto& schema = schema::Schema::builtin();
@@ -126,7 +138,7 @@ std::vector<KindInfo> build() {
     k.namespaced = s.namespaced;
     k.short_names = s.short_names;
     k.categories = s.categories;
-    k.verbs = kAllVerbs;
+    k.verbs = s.verbs;
     for (const auto& sub : s.subresources) {
       k.subresources.push_back(make_subresource(s, sub));
       if (sub == "status") k.has_status = true;
@@ -151,6 +163,12 @@ const Subresource* KindInfo::subresource(std::string_view name) const {
   for (const auto& s : subresources)
     if (s.name == name) return &s;
   return nullptr;
+}
+
+bool KindInfo::has_verb(std::string_view verb) const {
+  for (const auto& v : verbs)
+    if (v == verb) return true;
+  return false;
 }
 
 const KindRegistry& KindRegistry::builtin() {

@@ -9,9 +9,12 @@
 #include "server/apiserver/bootstrap.h"
 #include "server/apiserver/discovery.h"
 #include "server/apiserver/in_process_client.h"
+#include "server/apiserver/metrics.h"
 #include "server/apiserver/openapi/openapi.h"
 #include "server/apiserver/server_impl.h"
 #include "server/apiserver/strategies.h"
+#include "server/apiserver/subresources/review_handler.h"
+#include "server/apiserver/subresources/reviews.h"
 #include "server/apiserver/table.h"
 
 namespace mk::apiserver {
@@ -19,6 +22,7 @@ namespace mk::apiserver {
 using nlohmann::json;
 
 void respond_json(const Writer& w, int code, const json& body, const std::vector<std::string>& warnings) {
+  note_response_code(code);
   http::Headers h = {{"Content-Type", "application/json"}, {"Cache-Control", "no-cache, private"}};
   for (const auto& warning : warnings) {
     std::string escaped;
@@ -32,6 +36,7 @@ void respond_json(const Writer& w, int code, const json& body, const std::vector
 }
 
 void respond_error(const Writer& w, const api::ApiError& e) {
+  note_response_code(e.code);
   http::Headers h = {{"Content-Type", "application/json"}, {"Cache-Control", "no-cache, private"}};
   if (e.retry_after_seconds > 0) h.emplace_back("Retry-After", std::to_string(e.retry_after_seconds));
   w->respond(e.code, std::move(h), e.to_status().dump());
@@ -67,6 +72,7 @@ void ApiServer::Impl::handle(http::Request&& req, Writer w) {
   if (!user.authenticated()) return respond_error(w, api::unauthorized());
   if (std::string why = authz->authorize(user, *info); !why.empty()) return respond_error(w, api::forbidden(why));
 
+  if (info->is_resource && is_review_resource(*info)) return handle_review(*this, req, *info, user, w);
   if (info->is_resource) return handle_resource(req, *info, query, user, w);
 
   // Discovery. The Python client adds a trailing slash.
@@ -120,13 +126,15 @@ void ApiServer::Impl::handle(http::Request&& req, Writer w) {
   if (p == "/metrics") {
     auto st = ctx->objects.kv().stats();
     std::string body;
+    body += "# HELP apiserver_registered_watchers Open watch streams.\n# TYPE apiserver_registered_watchers gauge\n";
+    body += "apiserver_registered_watchers " + std::to_string(ctx->open_watches.load()) + "\n";
     body += "# HELP minikube_store_revision The datastore's current revision.\n# TYPE minikube_store_revision gauge\n";
     body += "minikube_store_revision " + std::to_string(st.revision) + "\n";
     body += "# HELP apiserver_storage_db_total_size_in_bytes Size of the datastore files.\n# TYPE apiserver_storage_db_total_size_in_bytes gauge\n";
     body += "apiserver_storage_db_total_size_in_bytes " + std::to_string(st.db_size_bytes) + "\n";
     body += "# HELP apiserver_longrunning_requests Open watch streams.\n# TYPE apiserver_longrunning_requests gauge\n";
     body += "apiserver_longrunning_requests{verb=\"WATCH\"} " + std::to_string(ctx->open_watches.load()) + "\n";
-    w->respond(200, {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}}, body);
+    w->respond(200, {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"}}, metrics.render(body));
     return;
   }
   respond_error(w, api::no_such_path());
@@ -144,6 +152,21 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(store::Store& store, const A
   if (!authn) return authn.error();
   impl->authn = std::move(*authn);
   if (!options.node_token.empty()) impl->authn->add_token(options.node_token, User{"node", {"system:nodes"}});
+  if (!options.service_account_key_pem.empty()) {
+    auto key = TokenKey::load(options.service_account_key_pem);
+    if (!key) return key.error();
+    ApiContext* ctx = impl->ctx.get();
+    // Tokens name objects by kind; a token stays valid while they exist with the same uid.
+    auto lookup = [ctx](const std::string& kind, const std::string& ns, const std::string& name) -> std::optional<std::string> {
+      const api::KindInfo* k = ctx->kinds.by_kind("", "v1", kind);
+      if (!k) return std::nullopt;
+      auto obj = ctx->objects.get(*k, k->namespaced ? ns : "", name);
+      if (!obj) return std::nullopt;
+      return api::string_at(*obj, "metadata.uid");
+    };
+    impl->authn->use_service_account_tokens(
+        std::make_shared<ServiceAccountTokens>(std::move(*key), options.service_account_issuer), lookup);
+  }
   impl->authz = make_privileged_authorizer();
   impl->watches = std::make_unique<WatchManager>(*impl->ctx, *impl->registry);
 

@@ -28,6 +28,9 @@ struct ApiServerOptions {
   int workers = 16;
   // The join token's secret: agents present it as a bearer token until they have certificates.
   std::string node_token;
+  // Signs and verifies service-account tokens (PEM, ECDSA P-256 or RSA); none: no TokenRequest.
+  std::string service_account_key_pem;
+  std::string service_account_issuer = "https://kubernetes.default.svc.cluster.local";
 };
 
 struct User;

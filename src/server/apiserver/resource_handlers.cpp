@@ -4,12 +4,13 @@
 
 #include "api/json_path.h"
 #include "common/log.h"
-#include "api/protobuf/decode.h"
 #include "api/yaml_json.h"
 #include "server/apiserver/merge/conflict.h"
 #include "server/apiserver/merge/server_side_apply.h"
 #include "server/apiserver/patch.h"
 #include "server/apiserver/server_impl.h"
+#include "server/apiserver/subresources/request_body.h"
+#include "server/apiserver/subresources/subresource_dispatch.h"
 #include "server/apiserver/table.h"
 
 namespace mk::apiserver {
@@ -21,31 +22,6 @@ namespace {
 std::string param(const Query& q, std::string_view key) {
   auto it = q.find(key);
   return it == q.end() ? std::string() : it->second;
-}
-
-ApiResult<json> decode_body(const http::Request& req) {
-  std::string ct = req.header("Content-Type");
-  std::string media = ct.substr(0, ct.find(';'));
-  while (!media.empty() && media.back() == ' ') media.pop_back();
-  if (req.body.empty()) return api::bad_request("the request body is empty");
-  if (media.empty() || media == "application/json" || media == "*/*") {
-    json j = json::parse(req.body, nullptr, false);
-    if (j.is_discarded()) return api::bad_request("the body of the request is not valid JSON");
-    return j;
-  }
-  if (media == "application/yaml" || media == "application/x-yaml" || media == "text/yaml") {
-    auto j = api::yaml_to_json(req.body);
-    if (!j) return api::bad_request(j.error().message);
-    return std::move(*j);
-  }
-  if (media == "application/vnd.kubernetes.protobuf") {
-    auto decoded = api::proto::decode_kubernetes_protobuf(req.body);
-    if (!decoded) return api::bad_request(decoded.error().message);
-    return std::move(decoded->object);
-  }
-  return api::unsupported_media_type(
-      "the body of the request was in an unknown format - accepted media types include: application/json, "
-      "application/yaml, application/vnd.kubernetes.protobuf");
 }
 
 std::optional<int64_t> int_param(const Query& q, std::string_view key, std::optional<api::ApiError>& err) {
@@ -154,12 +130,7 @@ void ApiServer::Impl::handle_resource(const http::Request& req, const RequestInf
   if (!sub.empty()) {
     const api::Subresource* s = kind->subresource(sub);
     if (!s) return respond_error(w, api::no_such_path());
-    bool served = sub == "status" || (sub == "finalize" && kind->kind == "Namespace");
-    if (!served) {
-      return respond_error(w, api::ApiError{503, "ServiceUnavailable",
-                                            "the " + kind->plural + "/" + sub + " subresource is not available on this server yet",
-                                            info.name, kind->group, kind->plural, {}, 0});
-    }
+    if (sub == "finalize" && kind->kind != "Namespace") return respond_error(w, api::no_such_path());
     if (sub == "status" && info.verb != "get" && info.verb != "update" && info.verb != "patch")
       return respond_error(w, api::method_not_allowed("the server does not allow this method on the requested resource"));
   }
@@ -174,6 +145,7 @@ void ApiServer::Impl::handle_resource(const http::Request& req, const RequestInf
   auto info_copy = std::make_shared<RequestInfo>(info);
   IncludeObject inc = *include;
   workers->post([this, kind, request, info_copy, query, user, w, table, inc] {
+    RequestScope scope(metrics, info_copy->verb, info_copy->resource);
     // A defect must cost one request a 500, never the server.
     try {
       serve_resource(*kind, *request, *info_copy, query, user, w, table, inc);
@@ -192,6 +164,17 @@ void ApiServer::Impl::serve_resource(const api::KindInfo& kind_ref, const http::
     const std::string& name = info.name;
     const std::string& verb = info.verb;
 
+    if (is_special_subresource(info.subresource)) {
+      // scale, binding, eviction, token and the pod streams (subresources/).
+      auto wo = write_options(query, user);
+      if (!wo) return respond_error(w, wo.error());
+      if (wo->field_manager.empty()) wo->field_manager = default_manager(req);
+      std::vector<std::string> warnings;
+      wo->warnings = &warnings;
+      auto reply = serve_subresource(*registry, {*kind, info, req, *wo, authn->service_account_tokens()});
+      if (!reply) return respond_error(w, reply.error());
+      return respond_json(w, reply->code, reply->body, warnings);
+    }
     if (verb == "get") {
       auto obj = registry->get(*kind, ns, name);
       if (!obj) return respond_error(w, obj.error());
@@ -240,14 +223,14 @@ void ApiServer::Impl::serve_resource(const api::KindInfo& kind_ref, const http::
     if (!explicit_manager) wo->field_manager = default_manager(req);
 
     if (verb == "create") {
-      auto body = decode_body(req);
+      auto body = decode_request_body(req);
       if (!body) return respond_error(w, body.error());
       auto created = registry->create(*kind, ns, std::move(*body), *wo);
       if (!created) return respond_error(w, created.error());
       return respond_json(w, 201, *created, warnings);
     }
     if (verb == "update") {
-      auto body = decode_body(req);
+      auto body = decode_request_body(req);
       if (!body) return respond_error(w, body.error());
       std::string target_sub = info.subresource;
       if (target_sub == "finalize") {
