@@ -27,8 +27,10 @@ ApiResult<json> apply_patch(const api::KindInfo& kind, PatchType type, const jso
       try {
         return current.patch(patch);
       } catch (const json::exception& e) {
-        return api::ApiError{422, "Invalid", std::string("the server rejected our request due to an error in our request: ") + e.what(),
-                             {}, kind.group, kind.plural, {}, 0};
+        // As upstream: a 422 whose single cause carries the patch library's words, which
+        // name the failing operation and its path.
+        return api::ApiError{422, "Invalid", "the server rejected our request due to an error in our request",
+                             {}, "", "", {{"UnexpectedServerResponse", e.what(), ""}}, 0};
       }
     }
     case PatchType::merge: {

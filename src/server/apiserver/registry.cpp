@@ -152,6 +152,14 @@ std::optional<api::ApiError> Registry::admit(json& obj, const AdmissionRequest& 
     apply_schema_defaults(*kind.type, obj);
   }
   if (strategy && strategy->defaults) strategy->defaults(obj, req);
+  // Go's ObjectMeta omits empty maps and lists, so `-o yaml` after removing the last label
+  // shows no `labels: {}`; store what upstream would serve.
+  if (json& meta = obj["metadata"]; meta.is_object()) {
+    for (const char* f : {"labels", "annotations", "finalizers", "ownerReferences"}) {
+      auto it = meta.find(f);
+      if (it != meta.end() && (it->is_null() || it->empty())) meta.erase(it);
+    }
+  }
 
   api::ObjectMetaRules rules;
   rules.namespaced = kind.namespaced;

@@ -1,6 +1,7 @@
 #include "server/controllers/controller_manager.h"
 
 #include "common/log.h"
+#include "server/controllers/garbage_collector.h"
 #include "server/controllers/namespace_controller.h"
 
 namespace mk::controllers {
@@ -33,6 +34,9 @@ void ControllerManager::stop() {
   informers_.stop_all();
 }
 
-void add_default_controllers(ControllerManager& manager) { manager.add(make_namespace_controller()); }
+void add_default_controllers(ControllerManager& manager) {
+  manager.add(make_namespace_controller());
+  manager.add(make_garbage_collector());
+}
 
 }  // namespace mk::controllers

@@ -53,7 +53,7 @@ class NamespaceController final : public Controller {
     if (!obj || !api::find_path(*obj, "metadata.deletionTimestamp")) return true;
     bool empty = true;
     for (const auto& kind : api::KindRegistry::builtin().all()) {
-      if (!kind.namespaced) continue;
+      if (!kind.namespaced || !kind.has_verb("list")) continue;
       client::Resource r{kind.group, kind.version, kind.plural};
       auto list = client_->list(r, ns, {});
       if (!list) {
