@@ -1,0 +1,184 @@
+#pragma once
+// End-to-end harness: starts the built `minikube server` (MINIKUBE_BIN) on a free loopback port in a
+// temporary directory, waits for /readyz, and runs the real kubectl against it the way a user would.
+//
+// Everything a test writes lives under the server's temporary directory, which is removed on
+// destruction. The destructor stops only the server it started (SIGTERM by PID, then SIGKILL),
+// and prints the server log when the running test case has failed.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace mk::e2e {
+
+using namespace std::chrono_literals;
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  // Writes a file inside the directory and returns its path.
+  std::string write(const std::string& name, const std::string& content) const;
+  // Creates (and returns) a new subdirectory with a unique name starting with `prefix`.
+  std::string subdir(const std::string& prefix);
+
+ private:
+  std::string path_;
+  int next_ = 0;
+};
+
+std::string read_file(const std::string& path);
+std::vector<std::string> split_lines(const std::string& text);
+// Splits a line of a kubectl table into its cells (runs of two or more spaces separate cells,
+// so headers such as "NOMINATED NODE" stay one cell).
+std::vector<std::string> table_cells(const std::string& line);
+// Splits on any run of whitespace.
+std::vector<std::string> words(const std::string& line);
+bool contains(const std::string& haystack, const std::string& needle);
+// Collapses every run of whitespace to one space and trims both ends.
+std::string squeeze(const std::string& text);
+// True if some line of `text`, squeezed, starts with `prefix` (also squeezed).
+bool has_line_starting(const std::string& text, const std::string& prefix);
+// The first line whose first table cell is `name` ("" if none).
+std::string row_named(const std::string& table, const std::string& name);
+
+// Polls `condition` every 50 ms until it holds or the deadline passes; returns its last value.
+template <typename F>
+bool poll_until(F condition, std::chrono::milliseconds timeout);
+
+// A child process whose stdout and stderr go to files. The destructor stops it (SIGTERM, then
+// SIGKILL after a grace period) if it is still running.
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& stdin_path,
+          const std::string& out_path, const std::string& err_path);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running();
+  // Waits for the process to exit; false if it still runs at the deadline.
+  bool wait_for_exit(std::chrono::milliseconds timeout);
+  // SIGTERM, wait up to `grace`, then SIGKILL. Returns true if SIGTERM was enough.
+  bool stop(std::chrono::milliseconds grace = 10s);
+  int exit_code() const { return exit_code_; }
+  int term_signal() const { return signal_; }
+
+ private:
+  void reap(int status);
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  bool exited_ = false;
+  int exit_code_ = -1;
+  int signal_ = 0;
+};
+
+struct RunResult {
+  std::string command;
+  int exit_code = -1;  // -1 when killed by a signal or timed out
+  bool timed_out = false;
+  std::string out;
+  std::string err;
+  bool ok() const { return exit_code == 0 && !timed_out; }
+};
+std::ostream& operator<<(std::ostream& os, const RunResult& r);
+
+struct HttpResult {
+  int status = 0;  // 0 when the request failed before a response arrived
+  std::string content_type;
+  std::string body;
+  std::string error;
+};
+
+// kubectl started in the background (for `get -w`); its output accumulates in files.
+class BackgroundCommand {
+ public:
+  BackgroundCommand(std::string command, const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                    const std::string& dir);
+  std::string out() const { return read_file(out_path_); }
+  std::string err() const { return read_file(err_path_); }
+  bool running() { return process_->running(); }
+  // Stops the command by PID (SIGTERM, then SIGKILL) and returns what it printed.
+  RunResult stop();
+
+ private:
+  std::string command_;
+  std::string out_path_, err_path_;
+  std::unique_ptr<Process> process_;
+};
+
+class Server {
+ public:
+  // Starts the server and waits (with a deadline) until /readyz answers 200. Throws
+  // std::runtime_error, including the server log, if it does not come up.
+  Server();
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  int port() const { return port_; }
+  const std::string& kubeconfig() const { return kubeconfig_; }
+  // The cluster CA, decoded from the kubeconfig into a PEM file.
+  const std::string& ca_file() const { return ca_file_; }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  std::string log() const;
+  // Writes a file (a manifest, say) into the server's temporary directory and returns its path.
+  std::string write(const std::string& name, const std::string& content) { return dir_.write(name, content); }
+  std::string new_dir(const std::string& prefix) { return dir_.subdir(prefix); }
+
+  // Runs `kubectl --kubeconfig <kubeconfig> --cache-dir <fresh dir> <args...>`.
+  RunResult kubectl(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 60s,
+                    const std::string& stdin_data = "");
+  // Runs kubectl with exactly these arguments (no kubeconfig or cache-dir added).
+  RunResult kubectl_raw(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 60s);
+  std::unique_ptr<BackgroundCommand> kubectl_background(const std::vector<std::string>& args);
+
+  // A plain HTTPS GET to 127.0.0.1 that verifies the server with the cluster CA. With
+  // `client_cert` the admin client certificate from the kubeconfig is presented; without it
+  // the request carries no credentials at all.
+  HttpResult https_get(const std::string& path, bool client_cert = false) const;
+
+ private:
+  std::vector<std::string> kubectl_env() const;
+  TempDir dir_;
+  int port_ = 0;
+  std::string kubeconfig_, ca_file_, client_cert_file_, client_key_file_, log_file_;
+  std::unique_ptr<Process> process_;
+};
+
+// The kubectl binary the tests run: $MINIKUBE_E2E_KUBECTL if set, else /usr/bin/kubectl.
+std::string kubectl_binary();
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_port();
+
+}  // namespace mk::e2e
+
+#include <thread>
+
+namespace mk::e2e {
+
+template <typename F>
+bool poll_until(F condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace mk::e2e
