@@ -15,12 +15,17 @@ build_pkgs=(
   libcpp-httplib-dev    # simple synchronous HTTP client
   libseccomp-dev        # container syscall filters
   libarchive-dev        # image layers
+  libzstd-dev           # zstd-compressed image layers (through libarchive)
   catch2                # unit tests
 )
 test_pkgs=(
   etcd-server etcd-client   # benchmark baseline (bench/store_bench)
   python3 python3-kubernetes
   procps iproute2
+  busybox-static            # the test images are built from it
+  docker-registry skopeo    # a real OCI registry on loopback, fed by skopeo
+  umoci                     # OCI layouts for the image tests
+  crun runc                 # benchmark baselines (bench/runtime)
 )
 
 want=("${build_pkgs[@]}")
