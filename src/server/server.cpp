@@ -14,6 +14,7 @@
 #include "server/apiserver/context.h"
 #include "server/controllers/controller_manager.h"
 #include "server/pki/kubeconfig.h"
+#include "server/pki/cert_renewer.h"
 #include "server/pki/server_pki.h"
 #include "store/kv.h"
 
@@ -160,6 +161,18 @@ int run(const ServerConfig& config) {
     else MK_LOG(info) << "server: wrote kubeconfig " << config.write_kubeconfig;
   }
 
+  // Leaves are re-issued 90 days before they expire; a server running that long picks them up
+  // without a restart.
+  auto renewer = std::make_unique<pki::CertRenewer>(pki_options, *pki, std::chrono::hours(12), [&](const pki::ServerPki& fresh) {
+    if (auto ok = (*api)->reload_tls(fresh.serving.cert_pem, fresh.serving.key_pem, fresh.client_ca.cert_pem); !ok)
+      MK_LOG(error) << "server: " << ok.error().message;
+    if (!config.write_kubeconfig.empty()) {
+      auto written = pki::write_kubeconfig(config.write_kubeconfig, config.write_kubeconfig_mode, url,
+                                           fresh.server_ca.cert_pem, fresh.admin.cert_pem, fresh.admin.key_pem);
+      if (!written) MK_LOG(warn) << "server: kubeconfig not rewritten: " << written.error().message;
+    }
+  });
+
   auto controller_client = (*api)->in_process_client(apiserver::User{"system:kube-controller-manager", {}});
   controllers::ControllerManager manager(*controller_client);
   controllers::add_default_controllers(manager);
@@ -175,6 +188,7 @@ int run(const ServerConfig& config) {
   int sig = stop.wait();
   MK_LOG(info) << "server: " << signal_name(sig) << " received, shutting down";
   manager.stop();
+  renewer.reset();
   (*api)->shutdown(5'000);
   api->reset();
   kv.reset();

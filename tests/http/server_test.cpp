@@ -456,3 +456,38 @@ TEST_CASE("plain HTTP and bad options", "[http]") {
   REQUIRE_FALSE(second);
   CHECK(second.error().code == mk::Errc::io);
 }
+
+TEST_CASE("reloaded certificates serve new connections while open ones keep theirs", "[http]") {
+  auto server = start_server(tls_options());
+  ClientTls trusts_old(shared_pki().ca.cert_pem);
+  std::string error;
+  auto before = Conn::open(server->port(), &trusts_old, &error);
+  REQUIRE(before);
+
+  CertKey new_ca = make_ca("renewed-ca");
+  CertKey renewed = issue_server_cert(new_ca);
+  REQUIRE(server->reload_tls(renewed.cert_pem, renewed.key_pem, ""));
+
+  // The connection made before the reload still works.
+  REQUIRE(before->send("GET /before HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto r1 = before->read_response();
+  REQUIRE(r1);
+  CHECK(r1->status == 200);
+
+  // New connections get the new certificate: a client trusting only the old CA is refused,
+  // one trusting the new CA is served.
+  CHECK_FALSE(Conn::open(server->port(), &trusts_old, &error));
+  ClientTls trusts_new(new_ca.cert_pem);
+  auto after = Conn::open(server->port(), &trusts_new, &error);
+  INFO(error);
+  REQUIRE(after);
+  REQUIRE(after->send("GET /after HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto r2 = after->read_response();
+  REQUIRE(r2);
+  CHECK(has_line(r2->body, "path=/after"));
+
+  // Bad PEM is refused and the current certificate stays.
+  CHECK_FALSE(server->reload_tls("not a certificate", "nor a key", ""));
+  CHECK(Conn::open(server->port(), &trusts_new, &error));
+  server->shutdown(std::chrono::seconds(2));
+}

@@ -208,6 +208,11 @@ std::unique_ptr<client::ApiClient> ApiServer::in_process_client(const User& user
 
 int ApiServer::port() const { return impl_->http ? impl_->http->port() : 0; }
 
+Status ApiServer::reload_tls(const std::string& cert_pem, const std::string& key_pem, const std::string& client_ca_pem) {
+  if (!impl_ || !impl_->http) return make_error(Errc::unavailable, "reload TLS: the API server is not serving");
+  return impl_->http->reload_tls(cert_pem, key_pem, client_ca_pem);
+}
+
 void ApiServer::shutdown(int grace_ms) {
   if (!impl_) return;
   if (impl_->openapi_warmup.joinable()) impl_->openapi_warmup.join();

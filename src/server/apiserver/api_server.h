@@ -40,6 +40,8 @@ class ApiServer {
   static Result<std::unique_ptr<ApiServer>> start(store::Store& store, const ApiServerOptions& options);
   ~ApiServer();
   int port() const;
+  // Serves renewed certificates to new connections.
+  Status reload_tls(const std::string& cert_pem, const std::string& key_pem, const std::string& client_ca_pem);
   // Stops accepting, ends watches, lets requests in progress finish (up to `grace_ms`).
   void shutdown(int grace_ms);
   // A client for components in this process (controllers, scheduler), acting as `user`.

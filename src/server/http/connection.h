@@ -37,14 +37,28 @@ namespace mk::http::detail {
 // connections (which hold this context) are gone.
 struct ServerContext {
   ServerContext(ServerOptions opts, Handler h, std::shared_ptr<ssl_ctx_st> tls_ctx)
-      : options(std::move(opts)), handler(std::move(h)), tls(std::move(tls_ctx)), io(options.threads) {}
+      : options(std::move(opts)), handler(std::move(h)), io(options.threads), tls_(std::move(tls_ctx)) {}
+
+  // The TLS context new connections use (null for plain HTTP). Replaced when certificates are
+  // renewed; a connection keeps the context it started with (SSL_new takes a reference).
+  std::shared_ptr<ssl_ctx_st> tls() const {
+    std::lock_guard lock(tls_mu_);
+    return tls_;
+  }
+  void set_tls(std::shared_ptr<ssl_ctx_st> next) {
+    std::lock_guard lock(tls_mu_);
+    tls_ = std::move(next);
+  }
 
   ServerOptions options;
   Handler handler;
-  std::shared_ptr<ssl_ctx_st> tls;  // null for plain HTTP
   ConnectionRegistry registry;
   std::atomic<bool> stopping{false};
   asio::io_context io;
+
+ private:
+  mutable std::mutex tls_mu_;
+  std::shared_ptr<ssl_ctx_st> tls_;
 };
 
 class Connection final : public ConnectionPort, public std::enable_shared_from_this<Connection> {

@@ -77,8 +77,8 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       continue;
     }
     SSL* ssl = nullptr;
-    if (ctx->tls) {
-      ssl = SSL_new(ctx->tls.get());
+    if (auto tls = ctx->tls()) {
+      ssl = SSL_new(tls.get());
       if (!ssl) {
         MK_LOG(error) << "http: SSL_new: " << detail::take_tls_errors();
         continue;
@@ -173,12 +173,20 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Handler han
     });
     impl->thread_ids.push_back(impl->threads.back().get_id());
   }
-  MK_LOG(info) << "http: serving " << (ctx->tls ? "HTTPS" : "HTTP") << " on " << ctx->options.bind_address << ":"
+  MK_LOG(info) << "http: serving " << (ctx->tls() ? "HTTPS" : "HTTP") << " on " << ctx->options.bind_address << ":"
                << impl->port << " with " << ctx->options.threads << " I/O threads";
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
 int Server::port() const { return impl_->port; }
+
+Status Server::reload_tls(const std::string& cert_pem, const std::string& key_pem, const std::string& client_ca_pem) {
+  if (!impl_->ctx->tls()) return make_error(Errc::invalid_argument, "reload TLS: the server serves plain HTTP");
+  auto made = detail::make_server_tls_context(cert_pem, key_pem, client_ca_pem);
+  if (!made) return made.error().wrap("reload TLS");
+  impl_->ctx->set_tls(std::move(*made));
+  return Status::ok();
+}
 
 std::size_t Server::connection_count() const { return impl_->ctx->registry.size(); }
 

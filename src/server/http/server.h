@@ -38,6 +38,10 @@ class Server {
   // outside the I/O threads (from one it only starts the shutdown).
   void shutdown(std::chrono::milliseconds grace);
 
+  // New connections use this certificate, key and client CA from now on (renewed
+  // certificates); open connections keep theirs.
+  Status reload_tls(const std::string& cert_pem, const std::string& key_pem, const std::string& client_ca_pem);
+
   // Open connections now, and accepted since start.
   std::size_t connection_count() const;
   std::size_t accepted_count() const;
