@@ -133,6 +133,9 @@ class Server {
   const std::string& kubeconfig() const { return kubeconfig_; }
   // The cluster CA, decoded from the kubeconfig into a PEM file.
   const std::string& ca_file() const { return ca_file_; }
+  // The admin client certificate and key from the kubeconfig, as PEM files.
+  const std::string& client_cert_file() const { return client_cert_file_; }
+  const std::string& client_key_file() const { return client_key_file_; }
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
   std::string log() const;
   // Writes a file (a manifest, say) into the server's temporary directory and returns its path.
