@@ -1,0 +1,275 @@
+#include "runtime/pod/pod_spec.h"
+
+#include <cctype>
+#include <set>
+
+namespace mk::runtime::pod {
+namespace {
+
+using nlohmann::json;
+
+std::vector<std::string> strings(const json& j, const char* key) {
+  std::vector<std::string> out;
+  if (!j.contains(key) || !j[key].is_array()) return out;
+  for (const auto& v : j[key]) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::string text(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+std::optional<std::string> quantity_text(const json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_number_integer()) return std::to_string(j.get<int64_t>());
+  return std::nullopt;
+}
+
+Status read_resources(const json& resources, ContainerSpec& c) {
+  for (const char* group : {"requests", "limits"}) {
+    if (!resources.contains(group) || !resources[group].is_object()) continue;
+    bool limits = std::string(group) == "limits";
+    const json& g = resources[group];
+    if (g.contains("memory")) {
+      auto q = quantity_text(g["memory"]);
+      auto v = parse_memory(q.value_or(""));
+      if (!v) return v.error().wrap("container " + c.name + " " + group + ".memory");
+      (limits ? c.memory_limit : c.memory_request) = *v;
+    }
+    if (g.contains("cpu")) {
+      auto q = quantity_text(g["cpu"]);
+      auto v = parse_cpu_milli(q.value_or(""));
+      if (!v) return v.error().wrap("container " + c.name + " " + group + ".cpu");
+      (limits ? c.cpu_limit_milli : c.cpu_request_milli) = *v;
+    }
+  }
+  // As the API server defaults it: a limit without a request requests the limit.
+  if (c.memory_limit && !c.memory_request) c.memory_request = c.memory_limit;
+  if (c.cpu_limit_milli && !c.cpu_request_milli) c.cpu_request_milli = c.cpu_limit_milli;
+  return Status::ok();
+}
+
+bool dns_label(const std::string& s) {
+  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
+  for (char ch : s) {
+    if (!(std::islower(static_cast<unsigned char>(ch)) || std::isdigit(static_cast<unsigned char>(ch)) || ch == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<int64_t> parse_scaled(const std::string& text, bool allow_milli) {
+  if (text.empty()) return make_error(Errc::invalid_argument, "parse quantity: empty");
+  size_t pos = 0;
+  while (pos < text.size() && (std::isdigit(static_cast<unsigned char>(text[pos])) || text[pos] == '.')) ++pos;
+  if (pos == 0) return make_error(Errc::invalid_argument, "parse quantity \"" + text + "\": no number");
+  long double number = 0;
+  try {
+    number = std::stold(text.substr(0, pos));
+  } catch (const std::exception&) {
+    return make_error(Errc::invalid_argument, "parse quantity \"" + text + "\": bad number");
+  }
+  std::string suffix = text.substr(pos);
+  static const std::pair<const char*, long double> kSuffixes[] = {
+      {"", 1},          {"k", 1e3},       {"M", 1e6},       {"G", 1e9},       {"T", 1e12},
+      {"Ki", 1024.0L},  {"Mi", 1048576.0L}, {"Gi", 1073741824.0L}, {"Ti", 1099511627776.0L}, {"m", 1e-3}};
+  for (const auto& [name, scale] : kSuffixes) {
+    if (suffix != name) continue;
+    if (suffix == "m" && !allow_milli) break;
+    return static_cast<int64_t>(number * scale + 0.5L);
+  }
+  return make_error(Errc::invalid_argument, "parse quantity \"" + text + "\": unknown suffix");
+}
+
+}  // namespace
+
+Result<int64_t> parse_memory(const std::string& text) { return parse_scaled(text, false); }
+
+Result<int64_t> parse_cpu_milli(const std::string& text) {
+  if (!text.empty() && text.back() == 'm') {
+    auto v = parse_scaled(text.substr(0, text.size() - 1), false);
+    return v;
+  }
+  auto v = parse_scaled(text, false);
+  if (!v) return v;
+  return *v * 1000;
+}
+
+Result<PodSpec> pod_from_json(const json& pod) {
+  if (!pod.is_object() || pod.value("kind", "Pod") != "Pod") {
+    return make_error(Errc::invalid_argument, "read pod: not a Pod object");
+  }
+  PodSpec out;
+  json meta = pod.value("metadata", json::object());
+  json spec = pod.value("spec", json::object());
+  out.name = text(meta, "name");
+  out.uid = text(meta, "uid");
+  if (!text(meta, "namespace").empty()) out.namespace_name = text(meta, "namespace");
+  out.hostname = text(spec, "hostname");
+  if (out.hostname.empty()) out.hostname = out.name;
+  out.host_network = spec.value("hostNetwork", false);
+  out.host_pid = spec.value("hostPID", false);
+  out.host_ipc = spec.value("hostIPC", false);
+  out.grace_seconds = spec.value("terminationGracePeriodSeconds", int64_t{30});
+  if (spec.contains("dnsConfig") && spec["dnsConfig"].is_object()) {
+    const json& dns = spec["dnsConfig"];
+    out.dns_servers = strings(dns, "nameservers");
+    out.dns_searches = strings(dns, "searches");
+    for (const auto& o : dns.value("options", json::array())) {
+      std::string opt = text(o, "name");
+      if (o.contains("value") && o["value"].is_string()) opt += ":" + o["value"].get<std::string>();
+      if (!opt.empty()) out.dns_options.push_back(opt);
+    }
+  }
+  json pod_security = spec.value("securityContext", json::object());
+  for (const auto& cj : spec.value("containers", json::array())) {
+    ContainerSpec c;
+    c.name = text(cj, "name");
+    c.image = text(cj, "image");
+    c.command = strings(cj, "command");
+    c.args = strings(cj, "args");
+    c.working_dir = text(cj, "workingDir");
+    c.tty = cj.value("tty", false);
+    c.stdin_open = cj.value("stdin", false);
+    for (const auto& e : cj.value("env", json::array())) {
+      if (e.contains("name")) c.env.emplace_back(text(e, "name"), text(e, "value"));
+    }
+    json security = cj.value("securityContext", json::object());
+    c.privileged = security.value("privileged", false);
+    c.read_only_rootfs = security.value("readOnlyRootFilesystem", false);
+    for (const json* sc : {&pod_security, &security}) {
+      if (sc->contains("runAsUser")) c.run_as_user = (*sc)["runAsUser"].get<int64_t>();
+      if (sc->contains("runAsGroup")) c.run_as_group = (*sc)["runAsGroup"].get<int64_t>();
+    }
+    if (security.contains("capabilities")) {
+      c.cap_add = strings(security["capabilities"], "add");
+      c.cap_drop = strings(security["capabilities"], "drop");
+    }
+    if (auto s = read_resources(cj.value("resources", json::object()), c); !s) return s.error().wrap("read pod");
+    out.containers.push_back(std::move(c));
+  }
+  return out;
+}
+
+json to_json(const PodSpec& s) {
+  json containers = json::array();
+  for (const auto& c : s.containers) {
+    json env = json::array();
+    for (const auto& [k, v] : c.env) env.push_back({k, v});
+    json j = {{"name", c.name}, {"image", c.image}, {"command", c.command}, {"args", c.args},
+              {"env", env}, {"working_dir", c.working_dir}, {"tty", c.tty}, {"stdin", c.stdin_open},
+              {"privileged", c.privileged}, {"read_only_rootfs", c.read_only_rootfs},
+              {"cap_add", c.cap_add}, {"cap_drop", c.cap_drop}, {"rootfs", c.rootfs},
+              {"layers", c.layers}, {"image_config", c.image_config}};
+    if (c.run_as_user) j["run_as_user"] = *c.run_as_user;
+    if (c.run_as_group) j["run_as_group"] = *c.run_as_group;
+    if (c.cpu_request_milli) j["cpu_request_milli"] = *c.cpu_request_milli;
+    if (c.cpu_limit_milli) j["cpu_limit_milli"] = *c.cpu_limit_milli;
+    if (c.memory_request) j["memory_request"] = *c.memory_request;
+    if (c.memory_limit) j["memory_limit"] = *c.memory_limit;
+    containers.push_back(j);
+  }
+  return {{"uid", s.uid}, {"name", s.name}, {"namespace", s.namespace_name}, {"hostname", s.hostname},
+          {"host_network", s.host_network}, {"host_pid", s.host_pid}, {"host_ipc", s.host_ipc},
+          {"dns_servers", s.dns_servers}, {"dns_searches", s.dns_searches}, {"dns_options", s.dns_options},
+          {"grace_seconds", s.grace_seconds}, {"containers", containers}};
+}
+
+Result<PodSpec> spec_from_json(const json& j) {
+  try {
+    PodSpec s;
+    s.uid = j.at("uid").get<std::string>();
+    s.name = j.value("name", "");
+    s.namespace_name = j.value("namespace", "default");
+    s.hostname = j.value("hostname", "");
+    s.host_network = j.value("host_network", false);
+    s.host_pid = j.value("host_pid", false);
+    s.host_ipc = j.value("host_ipc", false);
+    s.dns_servers = j.value("dns_servers", std::vector<std::string>{});
+    s.dns_searches = j.value("dns_searches", std::vector<std::string>{});
+    s.dns_options = j.value("dns_options", std::vector<std::string>{});
+    s.grace_seconds = j.value("grace_seconds", int64_t{30});
+    for (const auto& cj : j.value("containers", json::array())) {
+      ContainerSpec c;
+      c.name = cj.at("name").get<std::string>();
+      c.image = cj.value("image", "");
+      c.command = cj.value("command", std::vector<std::string>{});
+      c.args = cj.value("args", std::vector<std::string>{});
+      for (const auto& e : cj.value("env", json::array())) c.env.emplace_back(e[0].get<std::string>(), e[1].get<std::string>());
+      c.working_dir = cj.value("working_dir", "");
+      c.tty = cj.value("tty", false);
+      c.stdin_open = cj.value("stdin", false);
+      c.privileged = cj.value("privileged", false);
+      c.read_only_rootfs = cj.value("read_only_rootfs", false);
+      c.cap_add = cj.value("cap_add", std::vector<std::string>{});
+      c.cap_drop = cj.value("cap_drop", std::vector<std::string>{});
+      c.rootfs = cj.value("rootfs", "");
+      c.layers = cj.value("layers", std::vector<std::string>{});
+      c.image_config = cj.value("image_config", json::object());
+      if (cj.contains("run_as_user")) c.run_as_user = cj["run_as_user"].get<int64_t>();
+      if (cj.contains("run_as_group")) c.run_as_group = cj["run_as_group"].get<int64_t>();
+      if (cj.contains("cpu_request_milli")) c.cpu_request_milli = cj["cpu_request_milli"].get<int64_t>();
+      if (cj.contains("cpu_limit_milli")) c.cpu_limit_milli = cj["cpu_limit_milli"].get<int64_t>();
+      if (cj.contains("memory_request")) c.memory_request = cj["memory_request"].get<int64_t>();
+      if (cj.contains("memory_limit")) c.memory_limit = cj["memory_limit"].get<int64_t>();
+      s.containers.push_back(std::move(c));
+    }
+    return s;
+  } catch (const json::exception& e) {
+    return make_error(Errc::corrupt, std::string("read pod spec: ") + e.what());
+  }
+}
+
+QosClass qos_class(const PodSpec& spec) {
+  bool any = false, guaranteed = true;
+  for (const auto& c : spec.containers) {
+    if (c.cpu_request_milli || c.memory_request || c.cpu_limit_milli || c.memory_limit) any = true;
+    if (!c.cpu_limit_milli || !c.memory_limit || c.cpu_request_milli != c.cpu_limit_milli ||
+        c.memory_request != c.memory_limit) {
+      guaranteed = false;
+    }
+  }
+  if (!any) return QosClass::best_effort;
+  return guaranteed ? QosClass::guaranteed : QosClass::burstable;
+}
+
+int oom_score_adj(QosClass qos, const ContainerSpec& c, int64_t node_memory) {
+  if (qos == QosClass::guaranteed) return -997;
+  if (qos == QosClass::best_effort) return 1000;
+  int64_t request = c.memory_request.value_or(0);
+  int64_t adj = node_memory > 0 ? 1000 - (1000 * request) / node_memory : 1000;
+  if (adj < 3) adj = 3;
+  if (adj > 999) adj = 999;
+  return static_cast<int>(adj);
+}
+
+Status validate(const PodSpec& spec) {
+  if (!dns_label(spec.name) && !spec.name.empty()) {
+    // Pod names are DNS subdomains; the runtime only needs them printable and without '/'.
+    if (spec.name.find('/') != std::string::npos) {
+      return make_error(Errc::invalid_argument, "pod name \"" + spec.name + "\": must not contain '/'");
+    }
+  }
+  if (spec.uid.empty() || spec.uid.find('/') != std::string::npos || spec.uid == "." || spec.uid == "..") {
+    return make_error(Errc::invalid_argument, "pod " + spec.name + ": a uid without '/' is required");
+  }
+  if (spec.containers.empty()) return make_error(Errc::invalid_argument, "pod " + spec.name + ": no containers");
+  std::set<std::string> names;
+  for (const auto& c : spec.containers) {
+    if (!dns_label(c.name)) {
+      return make_error(Errc::invalid_argument, "pod " + spec.name + ": container name \"" + c.name + "\" is not a DNS label");
+    }
+    if (!names.insert(c.name).second) {
+      return make_error(Errc::invalid_argument, "pod " + spec.name + ": container name \"" + c.name + "\" used twice");
+    }
+    if (c.rootfs.empty() && c.layers.empty()) {
+      return make_error(Errc::invalid_argument, "container " + c.name + ": no root filesystem (image layers or a rootfs directory)");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace mk::runtime::pod

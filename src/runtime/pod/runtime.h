@@ -1,0 +1,88 @@
+#pragma once
+// The runtime service: runs pod specs with one shim per pod, and reads back their state.
+// Everything a pod has lives under <data-dir>/agent/pods/<uid>/:
+//   pod.json          the PodSpec
+//   shim.json         the shim's pid and start time; shim.sock its control socket; shim.log
+//   ns/               the held namespaces (see sandbox.h); hostname, hosts, resolv.conf
+//   containers/<name>/config.json, state.json (see runtime/shim/container_files.h)
+//   logs/<name>.log   CRI-format logs, rotated to .1 .. .4
+// Cgroups: <cgroup-root>/kubepods[/burstable|/besteffort]/pod<uid>/<container>.
+// Nothing is kept in memory that is not on disk, so a new Runtime (after minikube restarts)
+// sees the same pods; recover() checks their shims and never starts a second one.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "runtime/pod/pod_spec.h"
+#include "runtime/shim/container_files.h"
+
+namespace mk::runtime::pod {
+
+struct RuntimeConfig {
+  std::string data_dir = "/var/lib/minikube";
+  std::string cgroup_root = "minikube";  // keeps several agents (and tests) apart
+  std::string shim_path;                 // empty: default_shim_path()
+};
+
+struct ContainerStatus {
+  std::string name;
+  shim::ContainerState state;
+};
+
+struct PodStatus {
+  std::string uid, name, namespace_name;
+  int shim_pid = 0;  // 0 when the shim is not running
+  std::vector<ContainerStatus> containers;
+};
+
+struct ExecRequest {
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // passed to the process as they are
+};
+
+class Runtime {
+ public:
+  explicit Runtime(RuntimeConfig config);
+
+  std::string pods_dir() const;
+  std::string pod_dir(const std::string& uid) const;
+
+  // Re-adopts pods whose shim still runs; for pods whose shim is gone, containers still marked
+  // running are recorded as exited (reason Unknown). Returns the uids of live pods.
+  Result<std::vector<std::string>> recover();
+
+  // Sets up the sandbox, cgroups and shim, and starts every container. A uid whose pod exists
+  // already is refused (Errc::already_exists), so nothing ever runs twice.
+  Result<PodStatus> run_pod(const PodSpec& spec);
+  // Stops every container (stop signal, SIGKILL after the grace period), kills what is left in
+  // the pod's cgroup and lets the shim exit.
+  Status stop_pod(const std::string& uid, std::optional<int64_t> grace_seconds = std::nullopt);
+  // Stops the pod if needed, then removes namespaces, cgroups and the pod directory.
+  Status remove_pod(const std::string& uid);
+
+  Result<std::vector<PodStatus>> list() const;
+  Result<PodStatus> status(const std::string& uid) const;
+  // Finds a pod by uid, or by name when exactly one pod has it.
+  Result<std::string> resolve(const std::string& uid_or_name) const;
+  // The CRI log file of a container (the current one; rotated ones are <path>.1 ...).
+  std::string log_path(const std::string& uid, const std::string& container) const;
+  // Runs a process in a running container and waits for its exit code.
+  Result<int> exec(const std::string& uid, const std::string& container, const ExecRequest& request);
+
+  // Cgroup path of a pod (relative to the hierarchies' mount points).
+  std::string pod_cgroup(const PodSpec& spec) const;
+
+ private:
+  Status start_container(const std::string& dir, const PodSpec& spec, const ContainerSpec& c);
+  RuntimeConfig config_;
+};
+
+// Reads the CRI log file(s) of a container, oldest first, and returns the content of the lines
+// (timestamps and stream tags removed, partial lines joined).
+Result<std::string> read_cri_log(const std::string& path, bool include_rotated);
+
+}  // namespace mk::runtime::pod
