@@ -1,5 +1,8 @@
 #include "agent/agent.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <cctype>
 #include <cerrno>
 #include <fstream>
@@ -7,7 +10,12 @@
 #include <string>
 
 #include "agent/config.h"
+#include "agent/join.h"
+#include "agent/kubelet/host_facts.h"
+#include "agent/kubelet/node_heartbeat.h"
+#include "client/client.h"
 #include "common/log.h"
+#include "version.h"
 
 namespace mk::agent {
 namespace {
@@ -24,7 +32,29 @@ Result<std::string> read_token_file(const std::string& path) {
   return token;
 }
 
+std::string host_name() {
+  char buf[256] = {};
+  gethostname(buf, sizeof buf - 1);
+  std::string name = buf;
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
 }  // namespace
+
+struct Agent::Impl {
+  std::string node_name;
+  Joined joined;
+  std::unique_ptr<kubelet::NodeHeartbeat> heartbeat;
+};
+
+Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Agent::~Agent() {
+  if (impl_ && impl_->heartbeat) impl_->heartbeat->stop();
+}
+
+const std::string& Agent::node_name() const { return impl_->node_name; }
 
 Status check_config(const AgentConfig& config) {
   if (config.join_url.empty()) {
@@ -37,22 +67,56 @@ Status check_config(const AgentConfig& config) {
   return Status::ok();
 }
 
+Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
+  if (auto ok = check_config(config); !ok) return ok.error();
+  std::string token = config.token;
+  if (token.empty()) {
+    auto read = read_token_file(config.token_file);
+    if (!read) return read.error();
+    token = *read;
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->node_name = config.node_name.empty() ? host_name() : config.node_name;
+  auto joined = join(config.join_url, token);
+  if (!joined) return joined.error();
+  impl->joined = std::move(*joined);
+
+  kubelet::NodeSettings settings;
+  settings.name = impl->node_name;
+  settings.kubelet_version = std::string(kKubernetesVersion) + "+minikube";
+  settings.runtime_version = std::string("minikube://") + kVersion;
+  settings.control_plane = config.control_plane;
+  impl->heartbeat = std::make_unique<kubelet::NodeHeartbeat>(*impl->joined.client, settings,
+                                                              kubelet::read_host_facts(config.data_dir));
+  if (auto ok = impl->heartbeat->register_node(); !ok) return ok.error();
+  impl->heartbeat->start();
+  MK_LOG(info) << "agent: node " << impl->node_name << " joined " << config.join_url;
+  return std::unique_ptr<Agent>(new Agent(std::move(impl)));
+}
+
 int run(const AgentConfig& config) {
   if (auto ok = check_config(config); !ok) {
     MK_LOG(error) << "agent: " << ok.error().message;
     return 2;
   }
-  if (config.token.empty()) {
-    auto token = read_token_file(config.token_file);
-    if (!token) {
-      MK_LOG(error) << "agent: " << token.error().message;
-      return 1;
-    }
+  sigset_t set, previous;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, &previous);
+  auto agent = Agent::start(config);
+  if (!agent) {
+    MK_LOG(error) << "agent: " << agent.error().message;
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return 1;
   }
-  MK_LOG(error) << "agent: the node components (kubelet, service proxy, pod network) are not available in this "
-                   "build yet; cannot join "
-                << config.join_url;
-  return 1;
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+  MK_LOG(info) << "agent: signal " << sig << " received, stopping (pods keep running)";
+  agent->reset();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return 0;
 }
 
 }  // namespace mk::agent

@@ -12,6 +12,7 @@ struct AgentConfig {
   std::string token;
   std::string token_file;  // read when token is empty
   std::string join_url;    // https:// URL of the server to join
+  bool control_plane = false;  // the server's own agent: control-plane role labels
   bool debug = false;
 };
 

@@ -164,6 +164,23 @@ int run_server(const Settings& settings, bool dry_run) {
   MK_LOG(info) << "minikube " << kVersion << " server starting (kubernetes " << kKubernetesVersion
                << ", data dir " << config->data_dir << ", config file "
                << (settings.config_file().empty() ? "none" : settings.config_file()) << ")";
+  // The server's own node, as k3s runs it: an agent in the same process joining over loopback
+  // HTTPS like any other.
+  std::unique_ptr<agent::Agent> local_agent;
+  if (!config->disable_agent) {
+    config->on_ready = [&](const std::string& url, const std::string& token) {
+      agent::AgentConfig ac;
+      ac.data_dir = config->data_dir;
+      ac.node_name = config->node_name;
+      ac.join_url = url;
+      ac.token = token;
+      ac.control_plane = true;
+      auto started = agent::Agent::start(ac);
+      if (!started) MK_LOG(error) << "server: the local agent did not start: " << started.error().message;
+      else local_agent = std::move(*started);
+    };
+    config->on_stopping = [&] { local_agent.reset(); };
+  }
   return server::run(config.value());
 }
 

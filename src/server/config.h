@@ -3,6 +3,7 @@
 // config file > these defaults) and hands it to mk::server::run().
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,12 @@ struct ServerConfig {
 
   bool disable_agent = false;
   bool debug = false;
+
+  // Called once the API serves (with its loopback URL and the join token) and before shutdown:
+  // the command line starts and stops the server's own agent through these, so the server
+  // itself never depends on agent code.
+  std::function<void(const std::string& url, const std::string& token)> on_ready;
+  std::function<void()> on_stopping;
 };
 
 }  // namespace mk::server

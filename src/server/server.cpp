@@ -142,6 +142,7 @@ int run(const ServerConfig& config) {
   api_options.cert_pem = pki->serving.cert_pem;
   api_options.key_pem = pki->serving.key_pem;
   api_options.client_ca_pem = pki->client_ca.cert_pem;
+  api_options.server_ca_pem = pki->server_ca.cert_pem;
   api_options.service_cidr = config.service_cidr;
   api_options.cluster_dns = config.cluster_dns;
   api_options.advertise_address = advertise_address(config) + ":" + std::to_string(config.https_listen_port);
@@ -175,7 +176,9 @@ int run(const ServerConfig& config) {
 
   auto controller_client = (*api)->in_process_client(apiserver::User{"system:kube-controller-manager", {}});
   controllers::ControllerManager manager(*controller_client);
-  controllers::add_default_controllers(manager);
+  controllers::ControllerOptions controller_options;
+  controller_options.cluster_cidr = config.cluster_cidr;
+  controllers::add_default_controllers(manager, controller_options);
   if (!manager.start(30'000)) {
     MK_LOG(error) << "server: controllers failed to start";
     return 1;
@@ -185,8 +188,11 @@ int run(const ServerConfig& config) {
                << (endpoint.empty() ? "(default)" : endpoint) << " at revision " << kv->current_revision()
                << ", API at " << url;
 
+  if (config.on_ready) config.on_ready(url, pki->token.to_string());
+
   int sig = stop.wait();
   MK_LOG(info) << "server: " << signal_name(sig) << " received, shutting down";
+  if (config.on_stopping) config.on_stopping();
   manager.stop();
   renewer.reset();
   (*api)->shutdown(5'000);

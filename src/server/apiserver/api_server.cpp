@@ -67,6 +67,12 @@ void ApiServer::Impl::handle(http::Request&& req, Writer w) {
     return;
   }
   if (path == "/version" || path == "/version/") return respond_json(w, 200, version_info());
+  // The cluster CA for joining agents, as k3s serves it: the agent trusts it only when its
+  // SHA-256 matches the hash in its join token.
+  if (path == "/cacerts" && !options.server_ca_pem.empty()) {
+    w->respond(200, {{"Content-Type", "text/plain; charset=utf-8"}}, options.server_ca_pem);
+    return;
+  }
 
   User user = authn->authenticate(req);
   if (!user.authenticated()) return respond_error(w, api::unauthorized());

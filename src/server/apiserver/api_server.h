@@ -20,6 +20,7 @@ struct ApiServerOptions {
   int port = 6443;
   std::string cert_pem, key_pem;   // serving certificate chain and key
   std::string client_ca_pem;       // CA for client certificates
+  std::string server_ca_pem;       // served anonymously at /cacerts for joining agents
   std::string token_file;          // static bearer tokens (token,user,uid,"groups")
   std::string advertise_address = "127.0.0.1:6443";
   std::string service_cidr = "10.43.0.0/16";

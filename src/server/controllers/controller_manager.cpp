@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "server/controllers/garbage_collector.h"
 #include "server/controllers/namespace_controller.h"
+#include "server/controllers/node_ipam_controller.h"
 
 namespace mk::controllers {
 
@@ -34,9 +35,10 @@ void ControllerManager::stop() {
   informers_.stop_all();
 }
 
-void add_default_controllers(ControllerManager& manager) {
+void add_default_controllers(ControllerManager& manager, const ControllerOptions& options) {
   manager.add(make_namespace_controller());
   manager.add(make_garbage_collector());
+  manager.add(make_node_ipam_controller(options.cluster_cidr));
 }
 
 }  // namespace mk::controllers

@@ -3,6 +3,7 @@
 // caches, started after the API server serves and stopped before it goes.
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "server/controllers/controller.h"
@@ -25,7 +26,12 @@ class ControllerManager {
   bool running_ = false;
 };
 
+// What the controllers need to know of the server's settings.
+struct ControllerOptions {
+  std::string cluster_cidr = "10.42.0.0/16";
+};
+
 // Every controller the server runs.
-void add_default_controllers(ControllerManager& manager);
+void add_default_controllers(ControllerManager& manager, const ControllerOptions& options = {});
 
 }  // namespace mk::controllers
