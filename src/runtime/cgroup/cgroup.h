@@ -24,22 +24,28 @@ struct Layout {
   Mode mode = Mode::v2;
   std::string unified;                                      // the cgroup2 mount ("" if none)
   std::vector<std::pair<std::string, std::string>> v1;      // controller -> its mount point
+  std::vector<std::string> v2_controllers;                  // the v2 mount's cgroup.controllers
   bool v2_has(const std::string& controller) const;         // controller enabled on the v2 mount
+  // The mount point of a v1 controller ("" if it is not mounted on its own hierarchy).
+  std::string v1_mount(const std::string& controller) const;
 };
 
 // Reads /proc/self/mountinfo (or `mountinfo_text` when given, for tests of other layouts).
+// v2: everything on the cgroup2 mount. v1: one hierarchy per controller. hybrid (v1 controllers
+// plus a cgroup2 mount): resources on the v1 hierarchies, the cgroup2 mount only tracks processes.
 Result<Layout> detect(const std::string& mountinfo_text = "");
 
 // Kubernetes resources, already converted from quantities.
 struct Resources {
   std::optional<uint64_t> cpu_shares;       // from requests.cpu (millicores * 1024 / 1000, min 2)
-  std::optional<int64_t> cpu_quota_us;      // from limits.cpu with period 100000
+  std::optional<int64_t> cpu_quota_us;      // from limits.cpu with period 100000; < 0: unlimited
   uint64_t cpu_period_us = 100000;
-  std::optional<int64_t> memory_limit;      // bytes
-  std::optional<int64_t> pids_limit;
+  std::optional<int64_t> memory_limit;      // bytes; < 0: unlimited
+  std::optional<int64_t> pids_limit;        // <= 0: unlimited
 };
 
-// v2 cpu.weight from v1 shares, as crun/runc convert it.
+// v2 cpu.weight from v1 shares, as crun/runc convert it (the current quadratic mapping, which
+// takes the v1 default 1024 to the v2 default 100; 2 -> 1, 262144 -> 10000).
 uint64_t shares_to_weight(uint64_t shares);
 
 struct Usage {
@@ -64,11 +70,13 @@ class Cgroup {
   Status add(pid_t pid);
   // The files a child writes its own pid into before exec ("cgroup.procs" of each hierarchy).
   std::vector<std::string> procs_files() const;
+  // Every process in the cgroup and its descendants, in any hierarchy (sorted, no duplicates).
   std::vector<pid_t> pids() const;
   Result<Usage> usage() const;
   // SIGKILL to every process (cgroup.kill on v2 when present, else freeze + kill + thaw).
   Status kill_all();
-  // Removes the directories (after the processes are gone); missing ones are fine.
+  // Removes the directories, descendants first (after the processes are gone); missing ones
+  // are fine.
   Status remove();
 
  private:
