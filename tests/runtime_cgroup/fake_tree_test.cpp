@@ -222,3 +222,41 @@ TEST_CASE("fake hybrid: v1 hierarchies for resources, the cgroup2 mount for trac
   // Nothing was written on the cgroup2 side, which has no resource controllers here.
   CHECK_FALSE(std::filesystem::exists(root.path() + "/unified/mk/pod/memory.max"));
 }
+
+TEST_CASE("fake v2: without cgroup.kill, kill_all freezes, kills and always thaws") {
+  TempDir root;
+  add_v2_files(root.path());
+  Layout layout = fake_v2(root.path());
+  auto cg = Cgroup::create(layout, "pod");
+  REQUIRE(cg);
+  const std::string dir = root.path() + "/pod";
+  add_v2_files(dir);
+  std::filesystem::remove(dir + "/cgroup.kill");  // a kernel before 5.14
+  write_text(dir + "/cgroup.events", "populated 1\nfrozen 1\n");
+  write_text(dir + "/cgroup.procs", kFakePids);  // kill() finds no such process: not an error
+  REQUIRE(cg->kill_all());
+  CHECK(read_text(dir + "/cgroup.freeze") == "0");
+  CHECK_FALSE(std::filesystem::exists(dir + "/cgroup.kill"));
+}
+
+TEST_CASE("fake hybrid: usage from cpuacct, memory and pids of v1") {
+  TempDir root;
+  Layout layout;
+  layout.mode = Mode::hybrid;
+  layout.unified = root.path() + "/unified";
+  for (const char* c : {"cpuacct", "memory", "pids", "unified"}) std::filesystem::create_directory(root.path() + "/" + c);
+  layout.v1 = {{"cpuacct", root.path() + "/cpuacct"}, {"memory", root.path() + "/memory"}, {"pids", root.path() + "/pids"}};
+  auto cg = Cgroup::create(layout, "pod");
+  REQUIRE(cg);
+  write_text(root.path() + "/cpuacct/pod/cpuacct.usage", "123456789\n");
+  write_text(root.path() + "/memory/pod/memory.usage_in_bytes", "5000000\n");
+  write_text(root.path() + "/memory/pod/memory.stat", "cache 10\ninactive_file 99\ntotal_cache 10\ntotal_inactive_file 1000000\n");
+  write_text(root.path() + "/memory/pod/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+  write_text(root.path() + "/pids/pod/pids.current", "4\n");
+  auto u = cg->usage();
+  REQUIRE(u);
+  CHECK(u->cpu_usage_ns == 123456789);
+  CHECK(u->memory_bytes == 4000000);
+  CHECK(u->oom_kills == 2);
+  CHECK(u->pids == 4);
+}

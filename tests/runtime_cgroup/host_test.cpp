@@ -114,6 +114,11 @@ TEST_CASE("host: limits are written and read back from the files") {
   auto cg = Cgroup::create(root.layout, path);
   REQUIRE(cg);
   for (const auto& dir : cg->procs_files()) CHECK(std::filesystem::exists(dir));
+  // On hybrid the processes are tracked in the cgroup2 mount as well.
+  if (root.layout.mode == Mode::hybrid) {
+    auto files = cg->procs_files();
+    CHECK(std::find(files.begin(), files.end(), root.layout.unified + "/" + path + "/cgroup.procs") != files.end());
+  }
 
   Resources r;
   r.cpu_shares = 512;
