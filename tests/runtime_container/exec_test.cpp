@@ -68,6 +68,7 @@ TEST_CASE("exec joins a running container", "[container][root]") {
   exec_pid = ctr::exec(e);
   REQUIRE_FALSE(exec_pid.has_value());
   CHECK(exec_pid.error().message.find("exec: \"nope\": executable file not found in $PATH") != std::string::npos);
+  require_no_mounts_under(tmp.path());
 }
 
 TEST_CASE("exec into a process that is gone fails clearly", "[container][root]") {

@@ -125,6 +125,25 @@ Result<Fd> make_dev_dir(int dev_fd, const char* name) {
   return fd;
 }
 
+// The pty on fd 0 was opened in the runtime's mount namespace, and mount(2) binds only from
+// this one: the same device is opened again by its path here and checked to be the same inode
+// (CVE-2025-52565).
+Result<Fd> open_terminal_here() {
+  struct stat tty{};
+  if (!::isatty(0) || ::fstat(0, &tty) != 0) return make_error(Errc::invalid_argument, "the terminal given is not a tty");
+  char path[128];
+  ssize_t n = ::readlink("/proc/self/fd/0", path, sizeof path - 1);
+  if (n <= 0) return errno_error("read the terminal's path", errno);
+  path[n] = '\0';
+  Fd fd(::open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW));
+  struct stat st{};
+  if (!fd || ::fstat(fd.get(), &st) != 0 || st.st_rdev != tty.st_rdev || st.st_ino != tty.st_ino ||
+      st.st_dev != tty.st_dev) {
+    return make_error(Errc::permission_denied, std::string("terminal ") + path + " is not the one given");
+  }
+  return fd;
+}
+
 // A fresh tmpfs: nothing the image put under /dev is followed (CVE-2026-41579).
 Status mount_dev(int root, bool terminal) {
   auto target = ensure_in_root(root, "dev", true, true);
@@ -169,8 +188,9 @@ Status mount_dev(int root, bool terminal) {
     if (::symlinkat(to, dev->get(), name) != 0) return errno_error(std::string("create /dev/") + name, errno);
   }
   if (terminal) {
-    if (!::isatty(0)) return make_error(Errc::invalid_argument, "the terminal given is not a tty");
-    if (auto s = bind_onto_new_file(dev->get(), "console", 0); !s) return s;
+    auto pty = open_terminal_here();
+    if (!pty) return pty.error();
+    if (auto s = bind_onto_new_file(dev->get(), "console", pty->get()); !s) return s;
   }
   return Status::ok();
 }
