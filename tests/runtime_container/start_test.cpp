@@ -59,6 +59,12 @@ TEST_CASE("hostname, pid namespace and /proc are the container's own", "[contain
   CHECK(pid == "1");
   CHECK(std::stoi(count) <= 5);
   CHECK(cwd == "/");
+
+  // A working directory the image lacks is created inside the root.
+  auto c = sh(tmp.path() / "rootfs", "pwd");
+  c.process.cwd = "/work/dir";
+  CHECK(run(c).out == "/work/dir\n");
+  CHECK(fs::is_directory(tmp.path() / "rootfs/work/dir"));
   require_no_mounts_under(tmp.path());
 }
 

@@ -325,6 +325,12 @@ Status setup_rootfs(const Config& config, const RootfsOptions& options) {
     const auto& ro = config.readonly_paths.empty() ? default_readonly_paths() : config.readonly_paths;
     if (auto s = make_readonly(root.get(), ro); !s) return s;
   }
+  // A working directory the image lacks is created, as runc does (images may name one that
+  // only a volume would provide).
+  if (!config.process.cwd.empty() && config.process.cwd != "/") {
+    auto cwd = ensure_in_root(root.get(), config.process.cwd, true);
+    if (!cwd) return cwd.error().wrap("create cwd " + config.process.cwd);
+  }
   if (auto s = pivot(root.get()); !s) return s;
   root.reset();
   if (config.read_only_rootfs) {
