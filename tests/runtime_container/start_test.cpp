@@ -102,6 +102,12 @@ TEST_CASE("RuntimeDefault seccomp blocks namespaces and mounts, Unconfined does 
 
   auto o = run(sh(rootfs, "grep '^Seccomp:' /proc/self/status"));
   CHECK(o.out == "Seccomp:\t2\n");
+  // Without no_new_privs (Kubernetes' default) the filter is loaded before the capabilities go.
+  auto without_nnp = sh(rootfs, "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status; unshare -U true");
+  without_nnp.process.no_new_privs = false;
+  o = run(without_nnp);
+  CHECK(o.out == "NoNewPrivs:\t0\nSeccomp:\t2\n");
+  CHECK(o.exit_code != 0);
   // Creating a user namespace needs no capability: only the filter stops it.
   o = run(sh(rootfs, "unshare -U true"));
   CHECK(o.exit_code != 0);
