@@ -80,6 +80,10 @@ class ApiClient {
   virtual Response<nlohmann::json> patch(const Resource& r, const std::string& ns, const std::string& name,
                                          const std::string& content_type, const std::string& body,
                                          const std::string& subresource = "") = 0;
+  // POST to a subresource of one object (pods/<name>/binding, .../eviction). Clients that
+  // cannot reach subresources answer 405.
+  virtual Response<nlohmann::json> create_subresource(const Resource& r, const std::string& ns, const std::string& name,
+                                                      const std::string& subresource, const nlohmann::json& body);
   // DELETE with a DeleteOptions body (may be empty).
   virtual Response<nlohmann::json> remove(const Resource& r, const std::string& ns, const std::string& name,
                                           const nlohmann::json& delete_options) = 0;

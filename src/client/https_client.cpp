@@ -228,6 +228,11 @@ class HttpsClient final : public ApiClient {
     return call("POST", resource_path(r, ns), obj.dump(), "application/json");
   }
 
+  Response<json> create_subresource(const Resource& r, const std::string& ns, const std::string& name,
+                                    const std::string& subresource, const json& body) override {
+    return call("POST", resource_path(r, ns, name, subresource), body.dump(), "application/json");
+  }
+
   Response<json> update(const Resource& r, const std::string& ns, const json& obj, const std::string& subresource) override {
     std::string name = obj.contains("metadata") ? obj["metadata"].value("name", "") : "";
     return call("PUT", resource_path(r, ns, name, subresource), obj.dump(), "application/json");

@@ -7,6 +7,7 @@
 
 #include "api/json_path.h"
 #include "server/apiserver/patch.h"
+#include "server/apiserver/subresources/binding.h"
 
 namespace mk::apiserver {
 namespace {
@@ -112,6 +113,14 @@ class InProcessClient final : public client::ApiClient {
     const api::KindInfo* k = kind(r);
     if (!k) return unknown(r);
     return wrap(registry_.create(*k, ns, obj, options()));
+  }
+
+  client::Response<json> create_subresource(const client::Resource& r, const std::string& ns, const std::string& name,
+                                            const std::string& subresource, const json& body) override {
+    const api::KindInfo* k = kind(r);
+    if (!k) return unknown(r);
+    if (k->kind == "Pod" && subresource == "binding") return wrap(bind_pod(registry_, ns, name, body, options()));
+    return client::ApiClient::create_subresource(r, ns, name, subresource, body);
   }
 
   client::Response<json> update(const client::Resource& r, const std::string& ns, const json& obj,
