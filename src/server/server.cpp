@@ -16,6 +16,7 @@
 #include "server/pki/kubeconfig.h"
 #include "server/pki/cert_renewer.h"
 #include "server/pki/server_pki.h"
+#include "server/scheduler/scheduler.h"
 #include "store/kv.h"
 
 namespace mk::server {
@@ -183,6 +184,12 @@ int run(const ServerConfig& config) {
     MK_LOG(error) << "server: controllers failed to start";
     return 1;
   }
+  auto scheduler_client = (*api)->in_process_client(apiserver::User{"system:kube-scheduler", {}});
+  auto scheduler = scheduler::make_scheduler(*scheduler_client);
+  if (!scheduler->start(30'000)) {
+    MK_LOG(error) << "server: scheduler failed to start";
+    return 1;
+  }
 
   MK_LOG(info) << "server: ready: node " << config.node_name << ", datastore "
                << (endpoint.empty() ? "(default)" : endpoint) << " at revision " << kv->current_revision()
@@ -193,6 +200,7 @@ int run(const ServerConfig& config) {
   int sig = stop.wait();
   MK_LOG(info) << "server: " << signal_name(sig) << " received, shutting down";
   if (config.on_stopping) config.on_stopping();
+  scheduler->stop();
   manager.stop();
   renewer.reset();
   (*api)->shutdown(5'000);
