@@ -1,9 +1,15 @@
 #include "server/controllers/controller_manager.h"
 
 #include "common/log.h"
+#include "server/controllers/deployment_controller.h"
+#include "server/controllers/endpoints_controller.h"
+#include "server/controllers/event_ttl_controller.h"
 #include "server/controllers/garbage_collector.h"
 #include "server/controllers/namespace_controller.h"
 #include "server/controllers/node_ipam_controller.h"
+#include "server/controllers/node_lifecycle_controller.h"
+#include "server/controllers/replicaset_controller.h"
+#include "server/controllers/serviceaccount_controller.h"
 
 namespace mk::controllers {
 
@@ -39,6 +45,13 @@ void add_default_controllers(ControllerManager& manager, const ControllerOptions
   manager.add(make_namespace_controller());
   manager.add(make_garbage_collector());
   manager.add(make_node_ipam_controller(options.cluster_cidr));
+  manager.add(make_serviceaccount_controller());
+  manager.add(make_replicaset_controller());
+  manager.add(make_deployment_controller());
+  manager.add(make_endpoints_controller());
+  manager.add(make_endpointslice_controller());
+  manager.add(make_event_ttl_controller());
+  manager.add(make_node_lifecycle_controller());
 }
 
 }  // namespace mk::controllers
