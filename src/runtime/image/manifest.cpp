@@ -155,7 +155,7 @@ Result<Descriptor> choose_manifest(const Index& index, const Platform& host) {
     }
   }
   if (!best) {
-    return make_error(Errc::not_found, "no image for platform " + host.str() + " (the index has " +
+    return make_error(Errc::unsupported, "no image for platform " + host.str() + " (the index has " +
                                            (seen.empty() ? std::string("none") : seen) + ")");
   }
   return *best;
