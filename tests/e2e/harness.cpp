@@ -420,6 +420,15 @@ RunResult Server::kubectl(const std::vector<std::string>& args, std::chrono::mil
   return run_to_completion(argv, kubectl_env(), dir_, timeout, stdin_data);
 }
 
+RunResult Server::kubectl_with_env(const std::vector<std::string>& extra_env, const std::vector<std::string>& args,
+                                   std::chrono::milliseconds timeout) {
+  std::vector<std::string> argv = {kubectl_binary(), "--kubeconfig", kubeconfig_, "--cache-dir", dir_.subdir("kcache")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> env = kubectl_env();
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  return run_to_completion(argv, env, dir_, timeout, "");
+}
+
 RunResult Server::kubectl_raw(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
   std::vector<std::string> argv = {kubectl_binary()};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -145,6 +145,9 @@ class Server {
   // Runs `kubectl --kubeconfig <kubeconfig> --cache-dir <fresh dir> <args...>`.
   RunResult kubectl(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 60s,
                     const std::string& stdin_data = "");
+  // Like kubectl(), with `extra_env` ("NAME=value", e.g. an EDITOR) added to the environment.
+  RunResult kubectl_with_env(const std::vector<std::string>& extra_env, const std::vector<std::string>& args,
+                             std::chrono::milliseconds timeout = 60s);
   // Runs kubectl with exactly these arguments (no kubeconfig or cache-dir added).
   RunResult kubectl_raw(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 60s);
   std::unique_ptr<BackgroundCommand> kubectl_background(const std::vector<std::string>& args);

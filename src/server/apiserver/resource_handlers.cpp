@@ -37,15 +37,30 @@ std::optional<int64_t> int_param(const Query& q, std::string_view key, std::opti
   return std::nullopt;
 }
 
-ApiResult<WriteOptions> write_options(const Query& q, const User& user) {
+// The options object a verb's query decodes into; upstream validates it as such (422 Invalid).
+std::string options_kind(const std::string& verb) {
+  if (verb == "update") return "UpdateOptions";
+  if (verb == "patch") return "PatchOptions";
+  if (verb == "delete" || verb == "deletecollection") return "DeleteOptions";
+  return "CreateOptions";
+}
+
+api::ApiError invalid_options(const std::string& verb, const std::string& field, const std::string& value,
+                              const std::string& supported) {
+  return api::invalid(options_kind(verb), "meta.k8s.io", "",
+                      {{"FieldValueNotSupported",
+                        field + ": Unsupported value: \"" + value + "\": supported values: " + supported, field}});
+}
+
+ApiResult<WriteOptions> write_options(const Query& q, const User& user, const std::string& verb) {
   WriteOptions o;
   std::string dry = param(q, "dryRun");
-  if (!dry.empty() && dry != "All") return api::bad_request("dryRun: Unsupported value: \"" + dry + "\": supported values: \"All\"");
+  if (!dry.empty() && dry != "All") return invalid_options(verb, "dryRun", dry, "\"All\"");
   o.dry_run = dry == "All";
   std::string fv = param(q, "fieldValidation");
   if (!fv.empty()) {
     if (fv != "Ignore" && fv != "Warn" && fv != "Strict")
-      return api::bad_request("fieldValidation: Unsupported value: \"" + fv + "\": supported values: \"Ignore\", \"Strict\", \"Warn\"");
+      return invalid_options(verb, "fieldValidation", fv, "\"Ignore\", \"Strict\", \"Warn\"");
     o.field_validation = fv;
   } else {
     o.field_validation = "Warn";  // upstream's default when the client does not ask
@@ -79,7 +94,10 @@ ApiResult<DeleteOptions> delete_options(const http::Request& req, const Query& q
       o.precondition_resource_version = (*pre)["resourceVersion"].get<std::string>();
   }
   if (auto v = body.find("dryRun"); v != body.end() && v->is_array()) {
-    for (const auto& d : *v) o.dry_run |= d == "All";
+    for (const auto& d : *v) {
+      if (d != "All") return invalid_options("delete", "dryRun", d.is_string() ? d.get<std::string>() : d.dump(), "\"All\"");
+      o.dry_run = true;
+    }
   }
   if (std::string p = param(q, "propagationPolicy"); !p.empty()) o.propagation_policy = p;
   std::optional<api::ApiError> err;
@@ -166,7 +184,7 @@ void ApiServer::Impl::serve_resource(const api::KindInfo& kind_ref, const http::
 
     if (is_special_subresource(info.subresource)) {
       // scale, binding, eviction, token and the pod streams (subresources/).
-      auto wo = write_options(query, user);
+      auto wo = write_options(query, user, verb);
       if (!wo) return respond_error(w, wo.error());
       if (wo->field_manager.empty()) wo->field_manager = default_manager(req);
       std::vector<std::string> warnings;
@@ -216,7 +234,7 @@ void ApiServer::Impl::serve_resource(const api::KindInfo& kind_ref, const http::
     }
 
     std::vector<std::string> warnings;
-    auto wo = write_options(query, user);
+    auto wo = write_options(query, user, verb);
     if (!wo) return respond_error(w, wo.error());
     wo->warnings = &warnings;
     bool explicit_manager = !wo->field_manager.empty();
