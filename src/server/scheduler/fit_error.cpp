@@ -1,5 +1,6 @@
 #include "server/scheduler/fit_error.h"
 
+#include <algorithm>
 #include <map>
 
 #include "server/scheduler/filters.h"
@@ -8,11 +9,15 @@ namespace mk::scheduler {
 
 namespace {
 
+// "<count> <reason>" entries sorted as strings, as upstream sorts them.
 std::string histogram(const std::map<std::string, int>& counts) {
+  std::vector<std::string> entries;
+  for (const auto& [reason, n] : counts) entries.push_back(std::to_string(n) + " " + reason);
+  std::sort(entries.begin(), entries.end());
   std::string out;
-  for (const auto& [reason, n] : counts) {  // std::map: sorted as upstream sorts them
+  for (const auto& e : entries) {
     if (!out.empty()) out += ", ";
-    out += std::to_string(n) + " " + reason;
+    out += e;
   }
   return out;
 }
