@@ -341,7 +341,8 @@ FieldErrors validate_object_meta(const nlohmann::json& metadata, const ObjectMet
     }
   }
   if (name.empty()) {
-    errors.push_back(field_required(path + ".name", "name or generateName is required"));
+    // The registry fills the name in from generateName after validation.
+    if (generate_name.empty()) errors.push_back(field_required(path + ".name", "name or generateName is required"));
   } else {
     for (auto& msg : check_object_name(name, rules.name_rule, false)) {
       errors.push_back(field_invalid(path + ".name", name, msg));

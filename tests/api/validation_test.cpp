@@ -164,6 +164,8 @@ TEST_CASE("object metadata on create") {
        namespaced,
        {"metadata.name: Required value: name or generateName is required"}},
       {{{"generateName", "web-"}, {"name", "web-x7k2p"}, {"namespace", "default"}}, namespaced, {}},
+      // Before the registry generates the name: generateName alone is enough.
+      {{{"generateName", "web-"}, {"namespace", "default"}}, namespaced, {}},
       {{{"generateName", "Web-"}, {"name", "web-x7k2p"}, {"namespace", "default"}},
        namespaced,
        {"metadata.generateName: Invalid value: \"Web-\": " + kSubdomainRule}},
