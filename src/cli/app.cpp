@@ -11,6 +11,7 @@
 #include "agent/config.h"
 #include "cli/agent_command.h"
 #include "cli/dry_run.h"
+#include "cli/image_command.h"
 #include "cli/option_table.h"
 #include "cli/server_command.h"
 #include "cli/settings.h"
@@ -210,6 +211,8 @@ int run(int argc, char** argv) {
   add_command(app, server_cl, kServer, "server",
               "Run the control plane (API server, scheduler, controllers, datastore)");
   add_command(app, agent_cl, kAgent, "agent", "Run the node components and join a server");
+  ImageCommand image_command;
+  image_command.add_to(app);
   CLI::App* version = app.add_subcommand("version", "Print the version of minikube and of Kubernetes");
   version->allow_extras();
 
@@ -237,6 +240,7 @@ int run(int argc, char** argv) {
   }
   if (server_cl.app->parsed()) selected = &server_cl;
   if (agent_cl.app->parsed()) selected = &agent_cl;
+  if (image_command.parsed()) return image_command.run();
 
   std::string extra = unrecognised(app, "");
   if (extra.empty() && selected) extra = unrecognised(*selected->app, selected->name);
