@@ -61,7 +61,7 @@ bool dns_label(const std::string& s) {
   return true;
 }
 
-Result<int64_t> parse_scaled(const std::string& text, bool allow_milli) {
+Result<int64_t> parse_scaled(const std::string& text, bool allow_milli, long double multiplier = 1) {
   if (text.empty()) return make_error(Errc::invalid_argument, "parse quantity: empty");
   size_t pos = 0;
   while (pos < text.size() && (std::isdigit(static_cast<unsigned char>(text[pos])) || text[pos] == '.')) ++pos;
@@ -79,7 +79,7 @@ Result<int64_t> parse_scaled(const std::string& text, bool allow_milli) {
   for (const auto& [name, scale] : kSuffixes) {
     if (suffix != name) continue;
     if (suffix == "m" && !allow_milli) break;
-    return static_cast<int64_t>(number * scale + 0.5L);
+    return static_cast<int64_t>(number * scale * multiplier + 0.5L);
   }
   return make_error(Errc::invalid_argument, "parse quantity \"" + text + "\": unknown suffix");
 }
@@ -89,13 +89,8 @@ Result<int64_t> parse_scaled(const std::string& text, bool allow_milli) {
 Result<int64_t> parse_memory(const std::string& text) { return parse_scaled(text, false); }
 
 Result<int64_t> parse_cpu_milli(const std::string& text) {
-  if (!text.empty() && text.back() == 'm') {
-    auto v = parse_scaled(text.substr(0, text.size() - 1), false);
-    return v;
-  }
-  auto v = parse_scaled(text, false);
-  if (!v) return v;
-  return *v * 1000;
+  if (!text.empty() && text.back() == 'm') return parse_scaled(text.substr(0, text.size() - 1), false);
+  return parse_scaled(text, false, 1000);
 }
 
 Result<PodSpec> pod_from_json(const json& pod) {

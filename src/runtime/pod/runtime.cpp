@@ -205,6 +205,8 @@ Status Runtime::start_container(const std::string& dir, const PodSpec& spec, con
   shim::ContainerRecord record;
   record.name = c.name;
   record.log_path = log_path(spec.uid, c.name);
+  record.log_max_bytes = config_.log_max_bytes;
+  record.log_max_files = config_.log_max_files;
   record.tty = c.tty;
   record.stdin_open = c.stdin_open;
   record.cgroup = cg_path;

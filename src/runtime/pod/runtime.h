@@ -25,6 +25,8 @@ struct RuntimeConfig {
   std::string data_dir = "/var/lib/minikube";
   std::string cgroup_root = "minikube";  // keeps several agents (and tests) apart
   std::string shim_path;                 // empty: default_shim_path()
+  uint64_t log_max_bytes = 10 * 1024 * 1024;  // per file, as the kubelet's containerLogMaxSize
+  int log_max_files = 5;
 };
 
 struct ContainerStatus {

@@ -91,7 +91,12 @@ Status bind_namespaces(const std::string& ns_dir, int flags, const std::string& 
   UniqueFd hold_read(hold[0]), hold_write(hold[1]);
   pid_t child = ::fork();
   if (child < 0) return errno_error("fork namespace holder", errno);
-  if (child == 0) unshare_child(flags, hostname.c_str(), report_write.get(), hold_read.get());
+  if (child == 0) {
+    // The child's copies of the parent's ends would keep the pipes open: it would never see EOF.
+    ::close(report_read.release());
+    ::close(hold_write.release());
+    unshare_child(flags, hostname.c_str(), report_write.get(), hold_read.get());
+  }
   report_write.reset();
   hold_read.reset();
   int err = -1;

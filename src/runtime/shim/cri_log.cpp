@@ -36,22 +36,25 @@ std::string CriLog::timestamp(int64_t ns) {
 
 void CriLog::write(Stream stream, std::string_view data) {
   std::string& pending = pending_[stream];
+  // A line longer than the limit goes out in partial chunks, as containerd splits them.
+  auto split_long = [&](size_t keep) {
+    while (pending.size() > keep) {
+      emit(stream, 'P', std::string_view(pending).substr(0, kMaxLineBytes));
+      pending.erase(0, kMaxLineBytes);
+    }
+  };
   while (!data.empty()) {
     size_t nl = data.find('\n');
     if (nl == std::string_view::npos) {
       pending.append(data);
-      data = {};
-    } else {
-      pending.append(data.substr(0, nl));
-      data.remove_prefix(nl + 1);
-      emit(stream, 'F', pending);
-      pending.clear();
+      split_long(kMaxLineBytes - 1);
+      return;
     }
-    // A line longer than the limit goes out in partial chunks, as containerd splits them.
-    while (pending.size() >= kMaxLineBytes) {
-      emit(stream, 'P', std::string_view(pending).substr(0, kMaxLineBytes));
-      pending.erase(0, kMaxLineBytes);
-    }
+    pending.append(data.substr(0, nl));
+    data.remove_prefix(nl + 1);
+    split_long(kMaxLineBytes);
+    emit(stream, 'F', pending);
+    pending.clear();
   }
 }
 
