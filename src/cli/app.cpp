@@ -13,6 +13,9 @@
 #include "cli/dry_run.h"
 #include "cli/image_command.h"
 #include "cli/option_table.h"
+#ifdef MK_HAVE_RUNTIME
+#include "cli/runtime_command.h"
+#endif
 #include "cli/server_command.h"
 #include "cli/settings.h"
 #include "common/log.h"
@@ -211,6 +214,10 @@ int run(int argc, char** argv) {
   add_command(app, server_cl, kServer, "server",
               "Run the control plane (API server, scheduler, controllers, datastore)");
   add_command(app, agent_cl, kAgent, "agent", "Run the node components and join a server");
+#ifdef MK_HAVE_RUNTIME
+  RuntimeCommand runtime_command;
+  runtime_command.add_to(app);
+#endif
   ImageCommand image_command;
   image_command.add_to(app);
   CLI::App* version = app.add_subcommand("version", "Print the version of minikube and of Kubernetes");
@@ -241,6 +248,9 @@ int run(int argc, char** argv) {
   if (server_cl.app->parsed()) selected = &server_cl;
   if (agent_cl.app->parsed()) selected = &agent_cl;
   if (image_command.parsed()) return image_command.run();
+#ifdef MK_HAVE_RUNTIME
+  if (runtime_command.parsed()) return runtime_command.run();
+#endif
 
   std::string extra = unrecognised(app, "");
   if (extra.empty() && selected) extra = unrecognised(*selected->app, selected->name);
