@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "api/yaml_json.h"
+#include "runtime/pod/image_rootfs.h"
 #include "runtime/pod/runtime.h"
 
 namespace mk::cli {
@@ -123,8 +124,13 @@ Result<PodSpec> pod_from_options(const Options& o) {
       c.image_config = image_config;
     }
     if (c.rootfs.empty() && c.layers.empty()) {
-      return make_error(Errc::unsupported, "container " + c.name + ": running image \"" + c.image +
-                                               "\" needs the image store; give --rootfs DIR or --layer DIR");
+      if (c.image.empty()) {
+        return make_error(Errc::invalid_argument, "container " + c.name + ": no image, --rootfs or --layer");
+      }
+      auto from_image = runtime::pod::image_rootfs(o.data_dir + "/agent/images", c.image);
+      if (!from_image) return from_image.error().wrap("container " + c.name);
+      c.layers = std::move(from_image->layers);
+      c.image_config = std::move(from_image->config);
     }
     if (!c.rootfs.empty()) {
       char resolved[PATH_MAX];
@@ -365,7 +371,8 @@ int RuntimeCommand::run() {
   runtime::pod::RuntimeConfig config;
   char resolved[PATH_MAX];
   ::mkdir(o.data_dir.c_str(), 0700);
-  config.data_dir = ::realpath(o.data_dir.c_str(), resolved) ? resolved : o.data_dir;
+  if (::realpath(o.data_dir.c_str(), resolved)) o.data_dir = resolved;
+  config.data_dir = o.data_dir;
   config.cgroup_root = o.cgroup_root;
   runtime::pod::Runtime rt(config);
   if (o.run->parsed()) return cmd_run(o, rt);
