@@ -286,9 +286,11 @@ class DeploymentController final : public Controller {
   bool set_deployment_revision(json& d, const std::string& revision) {
     const json* a = api::find_path(d, "metadata.annotations");
     if (a && a->is_object() && a->value(kRevisionAnnotation, "") == revision) return true;
+    // Through the status subresource, as upstream does: a main-resource write that changes
+    // annotations would bump the deployment's generation.
     json patch = {{"metadata", {{"annotations", {{kRevisionAnnotation, revision}}}}}};
     auto r = client_->patch(kDeployments, api::string_at(d, "metadata.namespace"), api::string_at(d, "metadata.name"),
-                            "application/merge-patch+json", patch.dump());
+                            "application/merge-patch+json", patch.dump(), "status");
     if (!r) return r.not_found();
     d = *r;
     return true;
