@@ -2,7 +2,10 @@
 
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,6 +19,7 @@
 #include "api/yaml_json.h"
 #include "runtime/pod/image_rootfs.h"
 #include "runtime/pod/runtime.h"
+#include "runtime/shim/protocol.h"
 
 namespace mk::cli {
 
@@ -32,7 +36,7 @@ struct RuntimeCommand::Options {
   // ps, exec, logs, stop, rm
   std::vector<std::string> pods;
   std::string pod, container;
-  bool json = false, follow = false, raw = false;
+  bool json = false, follow = false, raw = false, exec_tty = false;
 };
 
 namespace {
@@ -254,6 +258,58 @@ Result<std::pair<std::string, std::string>> pod_and_container(Options& o, runtim
   return std::make_pair(*uid, container);
 }
 
+// Puts our terminal in raw mode while a remote terminal is attached, and restores it.
+class RawTerminal {
+ public:
+  RawTerminal() {
+    if (::isatty(0) && ::tcgetattr(0, &saved_) == 0) {
+      termios raw = saved_;
+      ::cfmakeraw(&raw);
+      active_ = ::tcsetattr(0, TCSANOW, &raw) == 0;
+    }
+  }
+  ~RawTerminal() {
+    if (active_) ::tcsetattr(0, TCSANOW, &saved_);
+  }
+
+ private:
+  termios saved_{};
+  bool active_ = false;
+};
+
+bool copy_some(int from, int to) {
+  char buf[8192];
+  ssize_t n = ::read(from, buf, sizeof buf);
+  if (n <= 0) return false;
+  for (ssize_t done = 0; done < n;) {
+    ssize_t w = ::write(to, buf + done, static_cast<size_t>(n - done));
+    if (w <= 0) return false;
+    done += w;
+  }
+  return true;
+}
+
+// Copies between our stdio and the pty until the shim reports the process's exit code.
+int proxy_terminal(runtime::pod::Runtime::TtyExec& session) {
+  winsize ws{};
+  if (::ioctl(1, TIOCGWINSZ, &ws) == 0) ::ioctl(session.pty.get(), TIOCSWINSZ, &ws);
+  RawTerminal raw;
+  bool stdin_open = true, pty_open = true;
+  while (pty_open) {
+    pollfd fds[2] = {{session.pty.get(), POLLIN, 0}, {stdin_open ? 0 : -1, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    // EIO from the primary side: every process holding the terminal has gone.
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) pty_open = copy_some(session.pty.get(), 1);
+    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) stdin_open = copy_some(0, session.pty.get());
+  }
+  auto done = runtime::shim::receive_message(session.connection.get());
+  if (!done) return fail(done.error().message);
+  return done->body.value("exit_code", 1);
+}
+
 int cmd_exec(Options& o, runtime::pod::Runtime& rt) {
   auto target = pod_and_container(o, rt);
   if (!target) return fail(target.error().message);
@@ -261,6 +317,11 @@ int cmd_exec(Options& o, runtime::pod::Runtime& rt) {
   runtime::pod::ExecRequest req;
   req.args = o.command;
   req.env = o.env;
+  if (o.exec_tty) {
+    auto session = rt.exec_tty(target->first, target->second, req);
+    if (!session) return fail(session.error().message);
+    return proxy_terminal(*session);
+  }
   req.stdin_fd = 0;
   req.stdout_fd = 1;
   req.stderr_fd = 2;
@@ -345,6 +406,7 @@ void RuntimeCommand::add_to(CLI::App& root) {
   o.exec->add_option("pod", o.pod, "Pod uid or name")->required();
   o.exec->add_option("-c,--container", o.container, "Container (default: the first)");
   o.exec->add_option("-e,--env", o.env, "KEY=VALUE added to the environment");
+  o.exec->add_flag("-t,--tty", o.exec_tty, "Run the command with a terminal");
   o.exec->add_option("command", o.command, "Command and arguments (after --)");
 
   o.logs = o.root->add_subcommand("logs", "Print a container's log");

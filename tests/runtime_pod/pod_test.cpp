@@ -161,6 +161,10 @@ TEST_CASE("a pod outlives the process that started it and a new runtime re-adopt
   auto cli_exec = run_cli(with({"runtime", "exec"}, with(sb.cli_flags(), {"survivor", "--", "cat", "/etc/hostname"})));
   CHECK(cli_exec.code == 0);
   CHECK(cli_exec.out == "survivor\n");
+  auto tty_exec = run_cli(with({"runtime", "exec", "-t"},
+                               with(sb.cli_flags(), {"survivor", "--", "sh", "-c", "[ -t 1 ] && echo on-a-tty; exit 6"})));
+  CHECK(tty_exec.code == 6);
+  CHECK(tty_exec.out == "on-a-tty\r\n");
 
   // Stop: the container handles SIGTERM and exits 0 well within the grace period.
   auto stopped = run_cli(with({"runtime", "stop", uid}, sb.cli_flags()));

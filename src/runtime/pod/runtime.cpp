@@ -410,6 +410,19 @@ Result<int> Runtime::exec(const std::string& uid, const std::string& container, 
   return done->body.value("exit_code", -1);
 }
 
+Result<Runtime::TtyExec> Runtime::exec_tty(const std::string& uid, const std::string& container,
+                                           const ExecRequest& request) {
+  auto sock = connect_shim(pod_dir(uid));
+  if (!sock) return sock.error().wrap("exec in " + uid + "/" + container);
+  json body = {{"op", "exec"}, {"container", container}, {"args", request.args}, {"env", request.env}, {"tty", true}};
+  if (auto s = shim::send_message(sock->get(), body); !s) return s.error();
+  auto reply = shim::receive_message(sock->get());
+  if (!reply) return reply.error();
+  if (!reply->body.value("ok", false)) return make_error(Errc::internal, reply->body.value("error", "exec failed"));
+  if (reply->fds.size() != 1) return make_error(Errc::internal, "exec in " + uid + "/" + container + ": no terminal");
+  return TtyExec{std::move(reply->fds[0]), std::move(*sock)};
+}
+
 Result<std::string> read_cri_log(const std::string& path, bool include_rotated) {
   std::vector<std::string> files;
   if (include_rotated) {

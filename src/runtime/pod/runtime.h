@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "runtime/pod/pod_spec.h"
 #include "runtime/shim/container_files.h"
+#include "runtime/shim/unique_fd.h"
 
 namespace mk::runtime::pod {
 
@@ -74,6 +75,12 @@ class Runtime {
   std::string log_path(const std::string& uid, const std::string& container) const;
   // Runs a process in a running container and waits for its exit code.
   Result<int> exec(const std::string& uid, const std::string& container, const ExecRequest& request);
+  // Runs a process with a terminal: returns the pty's primary side and the connection on which
+  // the shim sends {"exit_code"} when the process ends (stdio fds in `request` are ignored).
+  struct TtyExec {
+    shim::UniqueFd pty, connection;
+  };
+  Result<TtyExec> exec_tty(const std::string& uid, const std::string& container, const ExecRequest& request);
 
   // Cgroup path of a pod (relative to the hierarchies' mount points).
   std::string pod_cgroup(const PodSpec& spec) const;
