@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "api/yaml_json.h"
+#include "common/log.h"
 #include "runtime/pod/image_rootfs.h"
 #include "runtime/pod/runtime.h"
 #include "runtime/shim/protocol.h"
@@ -36,7 +37,7 @@ struct RuntimeCommand::Options {
   // ps, exec, logs, stop, rm
   std::vector<std::string> pods;
   std::string pod, container;
-  bool json = false, follow = false, raw = false, exec_tty = false;
+  bool json = false, follow = false, raw = false, exec_tty = false, debug = false;
 };
 
 namespace {
@@ -378,17 +379,19 @@ void RuntimeCommand::add_to(CLI::App& root) {
     app->add_option("--data-dir", o.data_dir, "Where pods are kept (<data-dir>/agent/pods)")->capture_default_str();
     app->add_option("--cgroup-root", o.cgroup_root, "Cgroup under which the kubepods hierarchy is made")
         ->capture_default_str();
+    app->add_flag("--debug", o.debug, "Log what the runtime does to stderr");
   };
   o.run = o.root->add_subcommand("run", "Run a Pod manifest (-f) or one container (--rootfs/--image -- CMD ARGS)");
   common(o.run);
   o.run->add_option("-f,--file", o.file, "Pod manifest, YAML or JSON ('-' for stdin)");
   o.run->add_option("--image", o.image, "Image of the container");
   o.run->add_option("--rootfs", o.rootfs, "Directory to use as the root filesystem, for containers without layers");
-  o.run->add_option("--layer", o.layers, "Image layer directory, lowest first (repeatable)");
+  o.run->add_option("--layer", o.layers, "Image layer directory, lowest first (repeatable)")->allow_extra_args(false);
   o.run->add_option("--image-config", o.image_config, "OCI image config JSON for --layer");
   o.run->add_option("--name", o.name, "Pod and container name");
   o.run->add_option("--uid", o.uid, "Pod uid (default: metadata.uid, else a random one)");
-  o.run->add_option("-e,--env", o.env, "KEY=VALUE for the container's environment");
+  o.run->add_option("-e,--env", o.env, "KEY=VALUE for the container's environment (repeatable)")
+      ->allow_extra_args(false);
   o.run->add_option("--memory", o.memory, "Memory limit (e.g. 64Mi)");
   o.run->add_option("--cpu", o.cpu, "CPU limit (e.g. 500m)");
   o.run->add_option("--grace-period", o.grace, "Seconds between the stop signal and SIGKILL");
@@ -405,7 +408,7 @@ void RuntimeCommand::add_to(CLI::App& root) {
   common(o.exec);
   o.exec->add_option("pod", o.pod, "Pod uid or name")->required();
   o.exec->add_option("-c,--container", o.container, "Container (default: the first)");
-  o.exec->add_option("-e,--env", o.env, "KEY=VALUE added to the environment");
+  o.exec->add_option("-e,--env", o.env, "KEY=VALUE added to the environment (repeatable)")->allow_extra_args(false);
   o.exec->add_flag("-t,--tty", o.exec_tty, "Run the command with a terminal");
   o.exec->add_option("command", o.command, "Command and arguments (after --)");
 
@@ -430,6 +433,8 @@ bool RuntimeCommand::parsed() const { return options_->root && options_->root->p
 
 int RuntimeCommand::run() {
   Options& o = *options_;
+  // A command-line tool: its output is the answer; the runtime's progress lines only on request.
+  log::set_level(o.debug ? log::Level::debug : log::Level::warn);
   runtime::pod::RuntimeConfig config;
   char resolved[PATH_MAX];
   ::mkdir(o.data_dir.c_str(), 0700);

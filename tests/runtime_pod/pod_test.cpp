@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "runtime/pod/shim_client.h"
@@ -274,4 +275,34 @@ TEST_CASE("a host-network pod gets no network or UTS namespace of its own") {
   std::string log_path = rt.log_path(spec.uid, "main");
   REQUIRE(eventually([&] { return !read_file(log_path).empty(); }));
   CHECK(read_file(log_path).find(std::string("stdout F ") + host + "\n") != std::string::npos);
+}
+
+TEST_CASE("`runtime run -f` runs every container of a Pod manifest in one sandbox") {
+  REQUIRE_ROOT();
+  Sandbox sb;
+  std::string manifest = sb.dir() + "/pod.yaml";
+  std::ofstream(manifest) << "apiVersion: v1\n"
+                             "kind: Pod\n"
+                             "metadata: {name: twins, uid: twins-uid}\n"
+                             "spec:\n"
+                             "  hostname: twinhost\n"
+                             "  dnsConfig: {nameservers: [10.0.0.10], searches: [svc.cluster.local]}\n"
+                             "  containers:\n"
+                             "  - name: first\n"
+                             "    command: [sh, -c, 'echo $GREETING $(hostname); cat /etc/resolv.conf']\n"
+                             "    env: [{name: GREETING, value: hello}]\n"
+                             "  - name: second\n"
+                             "    command: [sh, -c, 'exit 2']\n";
+  auto r = run_cli(with({"runtime", "run"}, with(sb.cli_flags(), {"-f", manifest, "--rootfs", sb.rootfs()})));
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out == "hello twinhost\nsearch svc.cluster.local\nnameserver 10.0.0.10\n");
+  pod::Runtime rt(sb.config());
+  auto second = wait_exited(rt, "twins-uid", "second");
+  CHECK(second.exit_code == 2);
+  auto ps = run_cli(with({"runtime", "ps", "--json"}, sb.cli_flags()));
+  auto pods = nlohmann::json::parse(ps.out);
+  REQUIRE(pods.size() == 1);
+  CHECK(pods[0]["name"] == "twins");
+  CHECK(pods[0]["containers"].size() == 2);
 }
