@@ -306,3 +306,34 @@ TEST_CASE("`runtime run -f` runs every container of a Pod manifest in one sandbo
   CHECK(pods[0]["name"] == "twins");
   CHECK(pods[0]["containers"].size() == 2);
 }
+
+TEST_CASE("a pod whose shim died is reported Unknown and removed through its cgroup") {
+  REQUIRE_ROOT();
+  Sandbox sb;
+  pod::Runtime rt(sb.config());
+  auto spec = shell_pod(sb, "orphan", "while true; do sleep 1; done");
+  auto st = rt.run_pod(spec);
+  REQUIRE(st);
+  REQUIRE(eventually([&] {
+    auto s = rt.status(spec.uid);
+    return s && s->containers[0].state.phase == shim::Phase::running;
+  }));
+  int container_pid = rt.status(spec.uid)->containers[0].state.pid;
+  uint64_t container_start = shim::process_start_time(container_pid);
+  REQUIRE(::kill(st->shim_pid, SIGKILL) == 0);
+  REQUIRE(eventually([&] { return pod::live_shim_pid(rt.pod_dir(spec.uid)) == 0; }));
+
+  pod::Runtime restarted(sb.config());
+  auto live = restarted.recover();
+  REQUIRE(live);
+  CHECK(live->empty());
+  auto after = restarted.status(spec.uid);
+  REQUIRE(after);
+  CHECK(after->containers[0].state.phase == shim::Phase::exited);
+  CHECK(after->containers[0].state.reason == "Unknown");
+  // The container itself outlived its shim; removal kills it through the pod's cgroup.
+  CHECK(shim::process_start_time(container_pid) == container_start);
+  REQUIRE(restarted.remove_pod(spec.uid));
+  CHECK(eventually([&] { return shim::process_start_time(container_pid) != container_start; }));
+  CHECK(cgroup_dirs(restarted.pod_cgroup(spec)).empty());
+}
