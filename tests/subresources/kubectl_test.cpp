@@ -121,8 +121,8 @@ TEST_CASE("kubectl scale, auth and tokens against the built server") {
   }
 
   SECTION("a service-account token authenticates, and is then authorized like the account") {
-    KUBECTL_OK(server.kubectl({"create", "serviceaccount", "default"}));
-    auto created = server.kubectl({"create", "token", "default"});
+    KUBECTL_OK(server.kubectl({"create", "serviceaccount", "robot"}));
+    auto created = server.kubectl({"create", "token", "robot"});
     KUBECTL_OK(created);
     std::string token = created.out.substr(0, created.out.find('\n'));
     REQUIRE(std::count(token.begin(), token.end(), '.') == 2);
@@ -130,13 +130,13 @@ TEST_CASE("kubectl scale, auth and tokens against the built server") {
     auto pods = server.kubectl({"get", "pods"}, token);
     INFO("stdout: " << pods.out << "\nstderr: " << pods.err);
     CHECK(pods.exit_code == 1);
-    CHECK(pods.err.find("Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:default:default\" "
+    CHECK(pods.err.find("Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:default:robot\" "
                         "cannot list resource \"pods\" in API group \"\" in the namespace \"default\"") != std::string::npos);
 
     auto who = server.kubectl({"auth", "whoami", "-o", "json"}, token);
     KUBECTL_OK(who);
     json review = json::parse(who.out);
-    CHECK(review["status"]["userInfo"]["username"] == "system:serviceaccount:default:default");
+    CHECK(review["status"]["userInfo"]["username"] == "system:serviceaccount:default:robot");
     CHECK(review["status"]["userInfo"]["groups"] ==
           json{"system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"});
 
@@ -151,14 +151,15 @@ TEST_CASE("kubectl scale, auth and tokens against the built server") {
     CHECK(rejected.err.find("Unauthorized") != std::string::npos);
 
     // Deleting the account revokes its tokens.
-    KUBECTL_OK(server.kubectl({"delete", "serviceaccount", "default"}));
+    KUBECTL_OK(server.kubectl({"delete", "serviceaccount", "robot"}));
     auto revoked = server.kubectl({"get", "pods"}, token);
     CHECK(revoked.exit_code == 1);
     CHECK(revoked.err.find("Unauthorized") != std::string::npos);
   }
 
   SECTION("binding, eviction and the pod streams through raw requests") {
-    KUBECTL_OK(server.kubectl({"run", "p", "--image=nginx"}));
+    // A scheduler name nobody serves, so the binding below is the only one.
+    KUBECTL_OK(server.kubectl({"run", "p", "--image=nginx", "--overrides={\"spec\":{\"schedulerName\":\"manual\"}}"}));
     std::string binding = server.write("binding.json",
                                        R"({"apiVersion":"v1","kind":"Binding","metadata":{"name":"p"},"target":{"kind":"Node","name":"n1"}})");
     KUBECTL_OK(server.kubectl({"create", "--raw", "/api/v1/namespaces/default/pods/p/binding", "-f", binding}));

@@ -126,8 +126,26 @@ std::optional<api::ApiError> Registry::check_namespace(const api::KindInfo& kind
   return std::nullopt;
 }
 
+// A null member decodes to Go's zero value, which the API then omits: `"creationTimestamp": null`
+// in a template kubectl sends is stored as no creationTimestamp at all.
+static void drop_null_members(json& v) {
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end();) {
+      if (it->is_null()) {
+        it = v.erase(it);
+      } else {
+        drop_null_members(*it);
+        ++it;
+      }
+    }
+  } else if (v.is_array()) {
+    for (auto& x : v) drop_null_members(x);
+  }
+}
+
 std::optional<api::ApiError> Registry::admit(json& obj, const AdmissionRequest& req, const WriteOptions& opts) {
   const api::KindInfo& kind = req.kind;
+  drop_null_members(obj);
   const KindStrategy* strategy = ctx_.strategy ? ctx_.strategy(kind) : nullptr;
   if (kind.type) {
     auto check = check_against_schema(*kind.type, obj);
@@ -368,7 +386,7 @@ ApiResult<json> Registry::finish_update(const api::KindInfo& kind, const std::st
   if (kind.spec_generation) {
     int64_t gen = old_meta.value("generation", int64_t{1});
     bool changed = result.value("spec", json()) != current.value("spec", json());
-    if (kind.annotations_bump_generation)
+    if (kind.annotations_bump_generation && subresource != "status")
       changed |= result["metadata"].value("annotations", json()) != old_meta.value("annotations", json());
     meta["generation"] = changed ? gen + 1 : gen;
   } else {
