@@ -15,6 +15,8 @@ Informer::~Informer() { stop(); }
 
 void Informer::add_handler(ChangeHandler handler) { handlers_.push_back(std::move(handler)); }
 
+void Informer::set_transform(std::function<json(const json&)> transform) { transform_ = std::move(transform); }
+
 void Informer::start() {
   thread_ = std::thread([this] { run(); });
 }
@@ -61,7 +63,10 @@ void Informer::for_each(const std::function<void(const json&)>& fn) const {
   for (const auto& [k, v] : cache_) fn(v);
 }
 
-void Informer::apply(ChangeType type, const json& obj) {
+void Informer::apply(ChangeType type, const json& raw) {
+  json transformed;
+  if (transform_) transformed = transform_(raw);
+  const json& obj = transform_ ? transformed : raw;
   std::string key = key_of(obj);
   std::optional<json> old;
   {

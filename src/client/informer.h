@@ -32,6 +32,9 @@ class Informer {
 
   // Handlers must be added before start(). They run on the informer's thread, one at a time.
   void add_handler(ChangeHandler handler);
+  // Applied to every object before it is cached and handed to handlers (before start()), as
+  // client-go's SetTransform: a cache that needs only metadata keeps only metadata.
+  void set_transform(std::function<nlohmann::json(const nlohmann::json&)> transform);
   void start();
   void stop();
   // True once the first list has been delivered.
@@ -56,6 +59,7 @@ class Informer {
   std::string ns_;
   WatchOptions selectors_;
   std::vector<ChangeHandler> handlers_;
+  std::function<nlohmann::json(const nlohmann::json&)> transform_;
 
   mutable std::mutex mu_;
   std::map<std::string, nlohmann::json> cache_;

@@ -90,7 +90,7 @@ class GarbageCollector final : public Controller {
     for (const auto& kind : api::KindRegistry::builtin().all()) {
       if (!kind.has_verb("list") || !kind.has_verb("watch")) continue;
       const api::KindInfo* k = &kind;
-      informers.get(resource_of(kind)).add_handler([this, k](client::ChangeType type, const json& obj, const json*) {
+      informers.get_metadata(resource_of(kind)).add_handler([this, k](client::ChangeType type, const json& obj, const json*) {
         observe(*k, type, obj);
       });
     }

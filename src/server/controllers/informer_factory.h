@@ -14,6 +14,9 @@ class InformerFactory {
  public:
   explicit InformerFactory(client::ApiClient& client) : client_(client) {}
   client::Informer& get(const client::Resource& r);
+  // An informer whose cache keeps only apiVersion, kind and metadata (without managedFields),
+  // for controllers that look at nothing else (the garbage collector watches every kind).
+  client::Informer& get_metadata(const client::Resource& r);
   void start_all();
   bool wait_synced(int64_t timeout_ms);
   void stop_all();
