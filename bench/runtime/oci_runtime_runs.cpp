@@ -22,7 +22,7 @@ void delete_container(const OciRuntimeSide& side, const std::string& id) {
 }
 
 Error refused(const OciRuntimeSide& side, const CommandResult& r) {
-  return make_error(Errc::io, "exit " + std::to_string(r.exit_code) + ": " + last_line(r.output) + " (" + side.runtime + ")");
+  return make_error(Errc::io, side.runtime + ": exit " + std::to_string(r.exit_code) + ": " + last_line(r.output));
 }
 
 }  // namespace

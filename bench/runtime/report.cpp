@@ -115,6 +115,10 @@ std::string render_report(const RunContext& c, const Results& r, bool& any_error
          "container); start-to-running is `run -d` until the pid file's process has exec'd `sleep`.\n";
   out << "- The library rows make no cgroup; the CLI rows include the pod sandbox, the shim, cgroups and the "
          "CLI's 50 ms status polling while it follows a container to its exit.\n";
+  if (c.load_at_start > c.cores || c.load_at_end > c.cores) {
+    out << "- The load average was above the core count: other work slowed every side alike, so compare the "
+           "sides of this run with each other rather than with the reference figures.\n";
+  }
   if (r.image_bytes > 0) {
     out << "- The image: busybox plus one layer of " << c.image_mib << " MiB of random data, gzip-compressed ("
         << bench::format_bytes(static_cast<int64_t>(r.image_bytes)) << " archive); each import and pull into an "
