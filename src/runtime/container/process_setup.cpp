@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <map>
+#include <mutex>
 
 #include "runtime/container/capabilities.h"
 #include "runtime/container/path_lookup.h"
@@ -57,7 +59,24 @@ Result<ProcessPlan> plan_process(const Process& process) {
     if (r.soft > r.hard) r.soft = r.hard;
   }
 
-  if (!process.privileged && process.seccomp != Seccomp::unconfined) {
+  if (!process.privileged && process.seccomp == Seccomp::runtime_default) {
+    // RuntimeDefault depends only on the capability set, and compiling it with libseccomp
+    // costs more than the rest of a start: compile once per set and process.
+    static std::mutex mu;
+    static std::map<uint64_t, seccomp::Program> compiled;
+    uint64_t set = plan.capabilities;
+    std::lock_guard lock(mu);
+    auto it = compiled.find(set);
+    if (it == compiled.end()) {
+      auto program = seccomp::compile(seccomp::runtime_default_profile(), [set](std::string_view name) {
+        auto cap = capability_number(name);
+        return cap && (set & (uint64_t{1} << *cap)) != 0;
+      });
+      if (!program) return program.error();
+      it = compiled.emplace(set, std::move(*program)).first;
+    }
+    plan.filter = it->second;
+  } else if (!process.privileged && process.seccomp != Seccomp::unconfined) {
     seccomp::Profile profile;
     if (process.seccomp == Seccomp::runtime_default) {
       profile = seccomp::runtime_default_profile();
