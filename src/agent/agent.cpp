@@ -13,8 +13,12 @@
 #include "agent/join.h"
 #include "agent/kubelet/host_facts.h"
 #include "agent/kubelet/node_heartbeat.h"
+#include "agent/kubelet/pod_worker.h"
 #include "client/client.h"
 #include "common/log.h"
+#include "runtime/image/importer.h"
+#include "runtime/image/platform.h"
+#include "runtime/pod/runtime.h"
 #include "version.h"
 
 namespace mk::agent {
@@ -40,17 +44,23 @@ std::string host_name() {
   return name;
 }
 
+const char kDefaultRegistries[] = "/etc/minikube/registries.yaml";
+
 }  // namespace
 
 struct Agent::Impl {
   std::string node_name;
   Joined joined;
   std::unique_ptr<kubelet::NodeHeartbeat> heartbeat;
+  std::unique_ptr<runtime::image::ContentStore> images;
+  std::unique_ptr<runtime::pod::Runtime> runtime;
+  std::unique_ptr<kubelet::PodWorker> pods;
 };
 
 Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Agent::~Agent() {
+  if (impl_ && impl_->pods) impl_->pods->stop();
   if (impl_ && impl_->heartbeat) impl_->heartbeat->stop();
 }
 
@@ -86,10 +96,43 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
   settings.kubelet_version = std::string(kKubernetesVersion) + "+minikube";
   settings.runtime_version = std::string("minikube://") + kVersion;
   settings.control_plane = config.control_plane;
-  impl->heartbeat = std::make_unique<kubelet::NodeHeartbeat>(*impl->joined.client, settings,
-                                                              kubelet::read_host_facts(config.data_dir));
+  kubelet::HostFacts facts = kubelet::read_host_facts(config.data_dir);
+  std::string host_ip = facts.internal_ip;
+  impl->heartbeat = std::make_unique<kubelet::NodeHeartbeat>(*impl->joined.client, settings, std::move(facts));
   if (auto ok = impl->heartbeat->register_node(); !ok) return ok.error();
   impl->heartbeat->start();
+
+  // Images: the store, then every tarball dropped next to it (airgap images).
+  std::string images_dir = config.data_dir + "/agent/images";
+  auto store = runtime::image::ContentStore::open(images_dir);
+  if (!store) return store.error().wrap("open image store");
+  impl->images = std::move(*store);
+  auto imported = runtime::image::import_directory(*impl->images, images_dir, runtime::image::host_platform());
+  if (!imported) return imported.error().wrap("import images from " + images_dir);
+  for (const auto& record : *imported) MK_LOG(info) << "agent: imported image " << record.name;
+
+  // Pods: re-adopt what still runs, then follow the pods bound to this node.
+  runtime::pod::RuntimeConfig runtime_config;
+  runtime_config.data_dir = config.data_dir;
+  runtime_config.cgroup_root = config.cgroup_root;
+  impl->runtime = std::make_unique<runtime::pod::Runtime>(runtime_config);
+  auto live = impl->runtime->recover();
+  if (!live) return live.error().wrap("recover pods");
+  if (!live->empty()) MK_LOG(info) << "agent: re-adopted " << live->size() << " running pod(s)";
+
+  std::string registries_path = config.private_registry;
+  if (registries_path.empty() && ::access(kDefaultRegistries, R_OK) == 0) registries_path = kDefaultRegistries;
+  kubelet::PodWorkerSettings pod_settings;
+  pod_settings.node_name = impl->node_name;
+  pod_settings.host_ip = host_ip;
+  if (!registries_path.empty()) {
+    auto registries = runtime::image::load_registries(registries_path);
+    if (!registries) return registries.error().wrap("read " + registries_path);
+    pod_settings.registries = std::move(*registries);
+  }
+  impl->pods = std::make_unique<kubelet::PodWorker>(*impl->joined.client, *impl->runtime, *impl->images,
+                                                    std::move(pod_settings));
+  impl->pods->start();
   MK_LOG(info) << "agent: node " << impl->node_name << " joined " << config.join_url;
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));
 }

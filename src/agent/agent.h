@@ -1,6 +1,7 @@
 #pragma once
 // The agent: the node components that join a machine to a cluster (today the kubelet's node
-// registration and heartbeat; pods, the service proxy and the pod network build on it).
+// registration and heartbeat, and its pod worker running the node's pods through the pod
+// runtime; the service proxy and the pod network build on it).
 
 #include <memory>
 #include <string>
@@ -18,7 +19,8 @@ Status check_config(const AgentConfig& config);
 class Agent {
  public:
   // Joins the cluster (token-verified CA, bearer token), registers the node and starts the
-  // heartbeat.
+  // heartbeat; opens the image store under <data-dir>/agent/images and imports the tarballs
+  // there, re-adopts running pods and starts the pod worker.
   static Result<std::unique_ptr<Agent>> start(const AgentConfig& config);
   ~Agent();
   const std::string& node_name() const;

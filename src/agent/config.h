@@ -14,6 +14,10 @@ struct AgentConfig {
   std::string join_url;    // https:// URL of the server to join
   bool control_plane = false;  // the server's own agent: control-plane role labels
   bool debug = false;
+  // registries.yaml (k3s format) for image pulls; empty: /etc/minikube/registries.yaml when
+  // that file exists.
+  std::string private_registry;
+  std::string cgroup_root = "minikube";  // the pods' cgroups go under <cgroup_root>/kubepods
 };
 
 }  // namespace mk::agent
