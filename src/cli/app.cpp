@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent/agent.h"
@@ -170,7 +171,10 @@ int run_server(const Settings& settings, bool dry_run) {
                << (settings.config_file().empty() ? "none" : settings.config_file()) << ")";
   // The server's own node, as k3s runs it: an agent in the same process joining over loopback
   // HTTPS like any other.
+  // Started on a thread of its own so that a slow join (a loaded machine, image imports, pod
+  // recovery) never delays the server's answer to SIGTERM; stopping waits for the start.
   std::unique_ptr<agent::Agent> local_agent;
+  std::thread agent_starter;
   if (!config->disable_agent) {
     config->on_ready = [&](const std::string& url, const std::string& token) {
       agent::AgentConfig ac;
@@ -179,13 +183,20 @@ int run_server(const Settings& settings, bool dry_run) {
       ac.join_url = url;
       ac.token = token;
       ac.control_plane = true;
-      auto started = agent::Agent::start(ac);
-      if (!started) MK_LOG(error) << "server: the local agent did not start: " << started.error().message;
-      else local_agent = std::move(*started);
+      agent_starter = std::thread([&local_agent, ac] {
+        auto started = agent::Agent::start(ac);
+        if (!started) MK_LOG(error) << "server: the local agent did not start: " << started.error().message;
+        else local_agent = std::move(*started);
+      });
     };
-    config->on_stopping = [&] { local_agent.reset(); };
+    config->on_stopping = [&] {
+      if (agent_starter.joinable()) agent_starter.join();
+      local_agent.reset();
+    };
   }
-  return server::run(config.value());
+  int code = server::run(config.value());
+  if (agent_starter.joinable()) agent_starter.join();
+  return code;
 }
 
 int run_agent(const Settings& settings, bool dry_run) {
