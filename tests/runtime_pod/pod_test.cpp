@@ -337,3 +337,48 @@ TEST_CASE("a pod whose shim died is reported Unknown and removed through its cgr
   CHECK(eventually([&] { return shim::process_start_time(container_pid) != container_start; }));
   CHECK(cgroup_dirs(restarted.pod_cgroup(spec)).empty());
 }
+
+TEST_CASE("volumes: a read-only host path, a subPath and an emptyDir shared by two containers") {
+  REQUIRE_ROOT();
+  Sandbox sb;
+  pod::Runtime rt(sb.config());
+  std::string host = sb.dir() + "/host-data";
+  fs::create_directories(host);
+  std::ofstream(host + "/in.txt") << "from the host\n";
+  auto spec = shell_pod(sb, "vols",
+                        "cat /data/in.txt; "
+                        "if echo x > /data/out.txt 2>/dev/null; then echo writable; else echo read-only; fi; "
+                        "echo sub > /sub/file; echo shared > /shared/note; exit 0");
+  spec.volumes.push_back({"data", host, false, ""});
+  spec.volumes.push_back({"scratch", "", true, ""});
+  spec.containers[0].volume_mounts.push_back({"data", "/data", "", true});
+  spec.containers[0].volume_mounts.push_back({"scratch", "/sub", "nested/dir", false});
+  spec.containers[0].volume_mounts.push_back({"scratch", "/shared", "", false});
+  REQUIRE(rt.run_pod(spec));
+  auto state = wait_exited(rt, spec.uid, "main");
+  CHECK(state.exit_code == 0);
+  std::string log_path = rt.log_path(spec.uid, "main");
+  REQUIRE(eventually([&] { return read_file(log_path).find("read-only") != std::string::npos ||
+                                  read_file(log_path).find("writable") != std::string::npos; }));
+  std::string log = read_file(log_path);
+  CHECK(log.find("stdout F from the host\n") != std::string::npos);
+  CHECK(log.find("stdout F read-only\n") != std::string::npos);
+  CHECK_FALSE(fs::exists(host + "/out.txt"));
+  // The emptyDir lives in the pod's directory; the subPath is a directory inside it.
+  CHECK(read_file(rt.pod_dir(spec.uid) + "/volumes/scratch/nested/dir/file") == "sub\n");
+  CHECK(read_file(rt.pod_dir(spec.uid) + "/volumes/scratch/note") == "shared\n");
+}
+
+TEST_CASE("volume mounts that escape or name no volume are refused") {
+  Sandbox sb;
+  auto spec = shell_pod(sb, "badvols", "exit 0");
+  spec.volumes.push_back({"scratch", "", true, ""});
+  spec.containers[0].volume_mounts.push_back({"scratch", "/x", "../../etc", false});
+  auto bad = pod::validate(spec);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("subPath \"../../etc\" must be a relative path without \"..\"") != std::string::npos);
+  spec.containers[0].volume_mounts = {{"nope", "/x", "", false}};
+  auto missing = pod::validate(spec);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message.find("mounts volume \"nope\", which the pod does not define") != std::string::npos);
+}

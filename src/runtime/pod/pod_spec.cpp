@@ -119,6 +119,16 @@ Result<PodSpec> pod_from_json(const json& pod) {
       if (!opt.empty()) out.dns_options.push_back(opt);
     }
   }
+  for (const auto& vj : spec.value("volumes", json::array())) {
+    VolumeSpec v;
+    v.name = text(vj, "name");
+    if (vj.contains("hostPath")) v.host_path = text(vj["hostPath"], "path");
+    else if (vj.contains("emptyDir")) v.empty_dir = true;
+    else
+      for (auto it = vj.begin(); it != vj.end(); ++it)
+        if (it.key() != "name") v.unsupported = it.key();
+    out.volumes.push_back(std::move(v));
+  }
   json pod_security = spec.value("securityContext", json::object());
   for (const auto& cj : spec.value("containers", json::array())) {
     ContainerSpec c;
@@ -143,6 +153,9 @@ Result<PodSpec> pod_from_json(const json& pod) {
       c.cap_add = strings(security["capabilities"], "add");
       c.cap_drop = strings(security["capabilities"], "drop");
     }
+    for (const auto& mj : cj.value("volumeMounts", json::array())) {
+      c.volume_mounts.push_back({text(mj, "name"), text(mj, "mountPath"), text(mj, "subPath"), mj.value("readOnly", false)});
+    }
     if (auto s = read_resources(cj.value("resources", json::object()), c); !s) return s.error().wrap("read pod");
     out.containers.push_back(std::move(c));
   }
@@ -165,12 +178,19 @@ json to_json(const PodSpec& s) {
     if (c.cpu_limit_milli) j["cpu_limit_milli"] = *c.cpu_limit_milli;
     if (c.memory_request) j["memory_request"] = *c.memory_request;
     if (c.memory_limit) j["memory_limit"] = *c.memory_limit;
+    json mounts = json::array();
+    for (const auto& m : c.volume_mounts)
+      mounts.push_back({{"name", m.name}, {"mount_path", m.mount_path}, {"sub_path", m.sub_path}, {"read_only", m.read_only}});
+    j["volume_mounts"] = mounts;
     containers.push_back(j);
   }
+  json volumes = json::array();
+  for (const auto& v : s.volumes)
+    volumes.push_back({{"name", v.name}, {"host_path", v.host_path}, {"empty_dir", v.empty_dir}, {"unsupported", v.unsupported}});
   return {{"uid", s.uid}, {"name", s.name}, {"namespace", s.namespace_name}, {"hostname", s.hostname},
           {"host_network", s.host_network}, {"host_pid", s.host_pid}, {"host_ipc", s.host_ipc},
           {"dns_servers", s.dns_servers}, {"dns_searches", s.dns_searches}, {"dns_options", s.dns_options},
-          {"grace_seconds", s.grace_seconds}, {"containers", containers}};
+          {"grace_seconds", s.grace_seconds}, {"volumes", volumes}, {"containers", containers}};
 }
 
 Result<PodSpec> spec_from_json(const json& j) {
@@ -187,6 +207,9 @@ Result<PodSpec> spec_from_json(const json& j) {
     s.dns_searches = j.value("dns_searches", std::vector<std::string>{});
     s.dns_options = j.value("dns_options", std::vector<std::string>{});
     s.grace_seconds = j.value("grace_seconds", int64_t{30});
+    for (const auto& vj : j.value("volumes", json::array()))
+      s.volumes.push_back({vj.at("name").get<std::string>(), vj.value("host_path", ""), vj.value("empty_dir", false),
+                           vj.value("unsupported", "")});
     for (const auto& cj : j.value("containers", json::array())) {
       ContainerSpec c;
       c.name = cj.at("name").get<std::string>();
@@ -210,6 +233,9 @@ Result<PodSpec> spec_from_json(const json& j) {
       if (cj.contains("cpu_limit_milli")) c.cpu_limit_milli = cj["cpu_limit_milli"].get<int64_t>();
       if (cj.contains("memory_request")) c.memory_request = cj["memory_request"].get<int64_t>();
       if (cj.contains("memory_limit")) c.memory_limit = cj["memory_limit"].get<int64_t>();
+      for (const auto& mj : cj.value("volume_mounts", json::array()))
+        c.volume_mounts.push_back({mj.at("name").get<std::string>(), mj.value("mount_path", ""), mj.value("sub_path", ""),
+                                   mj.value("read_only", false)});
       s.containers.push_back(std::move(c));
     }
     return s;
@@ -252,6 +278,32 @@ Status validate(const PodSpec& spec) {
     return make_error(Errc::invalid_argument, "pod " + spec.name + ": a uid without '/' is required");
   }
   if (spec.containers.empty()) return make_error(Errc::invalid_argument, "pod " + spec.name + ": no containers");
+  std::set<std::string> volume_names;
+  for (const auto& v : spec.volumes) {
+    if (!volume_names.insert(v.name).second)
+      return make_error(Errc::invalid_argument, "pod " + spec.name + ": volume \"" + v.name + "\" is defined twice");
+  }
+  for (const auto& c : spec.containers) {
+    for (const auto& m : c.volume_mounts) {
+      if (!volume_names.count(m.name))
+        return make_error(Errc::invalid_argument, "pod " + spec.name + ": container " + c.name + " mounts volume \"" +
+                                                      m.name + "\", which the pod does not define");
+      if (m.mount_path.empty() || m.mount_path[0] != '/')
+        return make_error(Errc::invalid_argument, "pod " + spec.name + ": container " + c.name + ": mountPath \"" +
+                                                      m.mount_path + "\" must be absolute");
+      // subPath stays inside its volume: relative, and no ".." component.
+      bool escapes = !m.sub_path.empty() && m.sub_path[0] == '/';
+      for (size_t start = 0; start <= m.sub_path.size() && !m.sub_path.empty();) {
+        size_t end = m.sub_path.find('/', start);
+        if (end == std::string::npos) end = m.sub_path.size();
+        if (m.sub_path.compare(start, end - start, "..") == 0) escapes = true;
+        start = end + 1;
+      }
+      if (escapes)
+        return make_error(Errc::invalid_argument, "pod " + spec.name + ": container " + c.name + ": subPath \"" +
+                                                      m.sub_path + "\" must be a relative path without \"..\"");
+    }
+  }
   std::set<std::string> names;
   for (const auto& c : spec.containers) {
     if (!dns_label(c.name)) {

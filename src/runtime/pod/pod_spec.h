@@ -14,6 +14,23 @@
 
 namespace mk::runtime::pod {
 
+// A pod volume the runtime can provide: a host path, or an emptyDir (a directory in the pod's
+// state dir, shared by its containers). Other types are materialised by the kubelet into a
+// host path first; `unsupported` names a type nobody provided.
+struct VolumeSpec {
+  std::string name;
+  std::string host_path;
+  bool empty_dir = false;
+  std::string unsupported;
+};
+
+struct VolumeMountSpec {
+  std::string name;
+  std::string mount_path;
+  std::string sub_path;  // relative, inside the volume
+  bool read_only = false;
+};
+
 struct ContainerSpec {
   std::string name;
   std::string image;
@@ -27,6 +44,7 @@ struct ContainerSpec {
   std::optional<int64_t> run_as_user, run_as_group;
   std::optional<int64_t> cpu_request_milli, cpu_limit_milli, memory_request, memory_limit;
   std::vector<std::string> cap_add, cap_drop;
+  std::vector<VolumeMountSpec> volume_mounts;
   // Root filesystem: `rootfs` as it is, or an overlay of `layers`.
   std::string rootfs;
   std::vector<std::string> layers;
@@ -39,6 +57,7 @@ struct PodSpec {
   bool host_network = false, host_pid = false, host_ipc = false;
   std::vector<std::string> dns_servers, dns_searches, dns_options;
   int64_t grace_seconds = 30;
+  std::vector<VolumeSpec> volumes;
   std::vector<ContainerSpec> containers;
 };
 

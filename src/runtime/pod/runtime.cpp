@@ -187,6 +187,39 @@ Result<PodStatus> Runtime::run_pod(const PodSpec& spec) {
   return status(spec.uid);
 }
 
+// The container's volumeMounts as bind mounts: host paths as they are, emptyDirs as
+// directories under <pod>/volumes/ that all containers of the pod share; subPath picks (and
+// creates, as the kubelet does) a directory inside the volume.
+static Status add_volume_mounts(const std::string& dir, const PodSpec& spec, const ContainerSpec& c,
+                                std::vector<container::Mount>& mounts) {
+  for (const auto& m : c.volume_mounts) {
+    const VolumeSpec* volume = nullptr;
+    for (const auto& v : spec.volumes)
+      if (v.name == m.name) volume = &v;
+    if (!volume) return make_error(Errc::invalid_argument, "volume \"" + m.name + "\" is not defined");
+    std::string source;
+    if (!volume->host_path.empty()) {
+      source = volume->host_path;
+    } else if (volume->empty_dir) {
+      source = dir + "/volumes/" + volume->name;
+    } else {
+      return make_error(Errc::unsupported, "volume \"" + m.name + "\": " +
+                                               (volume->unsupported.empty() ? "no type" : volume->unsupported) +
+                                               " volumes are not provided by the runtime");
+    }
+    if (!m.sub_path.empty()) source += "/" + m.sub_path;
+    if (volume->empty_dir || !m.sub_path.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(source, ec);
+      if (ec) return make_error(Errc::io, "create volume directory " + source + ": " + ec.message());
+    }
+    std::vector<std::string> options = {"rbind"};
+    if (m.read_only) options.push_back("ro");
+    mounts.push_back({source, m.mount_path, "bind", options});
+  }
+  return Status::ok();
+}
+
 Status Runtime::start_container(const std::string& dir, const PodSpec& spec, const ContainerSpec& c) {
   std::string cdir = dir + "/containers/" + c.name;
   if (auto s = make_dir(cdir); !s) return s;
@@ -235,6 +268,7 @@ Status Runtime::start_container(const std::string& dir, const PodSpec& spec, con
   config.mounts.push_back({sandbox.hostname_file, "/etc/hostname", "bind", options});
   config.mounts.push_back({sandbox.hosts_file, "/etc/hosts", "bind", options});
   config.mounts.push_back({sandbox.resolv_conf, "/etc/resolv.conf", "bind", options});
+  if (auto s = add_volume_mounts(dir, spec, c, config.mounts); !s) return s;
   config.cgroup_procs = cg->procs_files();
 
   container::Process& p = config.process;
