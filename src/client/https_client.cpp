@@ -8,14 +8,12 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <signal.h>
-
 #include <atomic>
-#include <csignal>
 #include <mutex>
 #include <thread>
 
 #include "common/log.h"
+#include "common/sigpipe.h"
 
 namespace mk::client {
 namespace {
@@ -303,13 +301,8 @@ std::string resource_path(const Resource& r, const std::string& ns, const std::s
 }
 
 Result<std::unique_ptr<ApiClient>> make_https_client(const HttpsClientConfig& config) {
-  // OpenSSL writes with write(2): a server that closed a kept-alive connection must not kill
-  // the process with SIGPIPE.
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction current {};
-    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) std::signal(SIGPIPE, SIG_IGN);
-  });
+  // A server that closed a kept-alive connection must not kill the process.
+  ignore_sigpipe();
   auto endpoint = parse_server(config.server);
   if (!endpoint) return endpoint.error();
   auto client = std::make_unique<HttpsClient>(config, *endpoint);

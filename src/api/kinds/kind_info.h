@@ -52,6 +52,7 @@ struct KindInfo {
   bool has_status = false;          // a status subresource: main writes keep the old status
   bool spec_generation = false;     // metadata.generation counts spec changes
   bool annotations_bump_generation = false;  // deployments also count annotation changes
+  bool status_keeps_annotations = false;     // status writes may change annotations (apps kinds)
   const schema::TypeDef* type = nullptr;    // the root type in the schema
 
   std::string api_version() const { return group.empty() ? version : group + "/" + version; }

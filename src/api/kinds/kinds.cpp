@@ -149,6 +149,9 @@ std::vector<KindInfo> build() {
     }
     k.spec_generation = s.spec_generation;
     k.annotations_bump_generation = s.kind == "Deployment";
+    // The apps status strategies keep spec and labels but take annotations from the write (the
+    // deployment controller records revisions that way).
+    k.status_keeps_annotations = s.group == "apps";
     k.type = schema.find(s.kind == "Event" ? "Event" : s.kind);
     k.columns = printer_columns(s.group, s.kind);
     if (k.columns.empty()) k.columns = default_columns();

@@ -358,9 +358,7 @@ ApiResult<json> Registry::finish_update(const api::KindInfo& kind, const std::st
     result = current;
     if (next.contains("status")) result["status"] = next["status"];
     else result.erase("status");
-    // The apps kinds' status strategies keep spec and labels but take annotations from the
-    // write: the deployment controller records revisions this way without a new generation.
-    if (kind.group == "apps" && next.is_object() && next.contains("metadata")) {
+    if (kind.status_keeps_annotations && next.contains("metadata")) {
       const json& m = next["metadata"];
       if (m.contains("annotations")) result["metadata"]["annotations"] = m["annotations"];
       else result["metadata"].erase("annotations");

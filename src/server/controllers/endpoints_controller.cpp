@@ -61,12 +61,7 @@ class EndpointsController final : public Controller {
     endpoints_ = &informers.get(kEndpoints);
     services_->add_handler([this](client::ChangeType, const json& obj, const json*) { queue_.add(ns_name_key(obj)); });
     pods_->add_handler([this](client::ChangeType, const json& obj, const json* old) {
-      const std::string ns = api::string_at(obj, "metadata.namespace");
-      for (const json* p : {&obj, old}) {
-        if (!p) continue;
-        const json* l = api::find_path(*p, "metadata.labels");
-        for (const auto& k : services_selecting(*services_, ns, l ? *l : json())) queue_.add(k);
-      }
+      queue_services_of_pod(*services_, queue_, obj, old);
     });
   }
 

@@ -5,6 +5,7 @@
 #include "api/json_path.h"
 #include "api/label_selector.h"
 #include "client/informer.h"
+#include "client/work_queue.h"
 #include "server/controllers/controller_util.h"
 
 namespace mk::controllers {
@@ -81,6 +82,15 @@ std::vector<std::string> services_selecting(const client::Informer& services, co
     if (selector && selector->matches(labels)) out.push_back(ns_name_key(svc));
   }
   return out;
+}
+
+void queue_services_of_pod(const client::Informer& services, client::WorkQueue& queue, const json& pod, const json* old) {
+  const std::string ns = api::string_at(pod, "metadata.namespace");
+  for (const json* p : {&pod, old}) {
+    if (!p) continue;
+    const json* l = api::find_path(*p, "metadata.labels");
+    for (const auto& k : services_selecting(services, ns, l ? *l : json())) queue.add(k);
+  }
 }
 
 }  // namespace mk::controllers

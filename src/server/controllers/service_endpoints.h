@@ -10,6 +10,7 @@
 
 namespace mk::client {
 class Informer;
+class WorkQueue;
 }
 
 namespace mk::controllers {
@@ -44,5 +45,10 @@ bool has_selector(const nlohmann::json& service);
 // Services in `ns` whose selector matches `labels`.
 std::vector<std::string> services_selecting(const client::Informer& services, const std::string& ns,
                                             const nlohmann::json& labels);
+
+// Queues "<ns>/<name>" of every service whose selector matches `pod` now, or matched it
+// before the change (`old`): what both controllers do when a pod changes.
+void queue_services_of_pod(const client::Informer& services, client::WorkQueue& queue, const nlohmann::json& pod,
+                           const nlohmann::json* old);
 
 }  // namespace mk::controllers

@@ -2,7 +2,6 @@
 
 #include <openssl/ssl.h>
 
-#include <csignal>
 #include <mutex>
 #include <thread>
 #include <tuple>
@@ -16,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/log.h"
+#include "common/sigpipe.h"
 #include "server/http/connection.h"
 #include "server/http/tls_context.h"
 
@@ -31,15 +31,6 @@ namespace {
 
 // How long connections get after force-closing before the threads stop regardless.
 constexpr std::chrono::seconds kForceCloseWait{2};
-
-// OpenSSL writes to sockets with write(2): a peer that went away must not kill the process.
-void ignore_sigpipe() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction current {};
-    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) std::signal(SIGPIPE, SIG_IGN);
-  });
-}
 
 }  // namespace
 
