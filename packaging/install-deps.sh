@@ -16,6 +16,10 @@ build_pkgs=(
   libseccomp-dev        # container syscall filters
   libarchive-dev        # image layers
   libzstd-dev           # zstd-compressed image layers (through libarchive)
+  zlib1g-dev            # SPDY/3.1 header compression (kubectl port-forward)
+  libnl-3-dev libnl-route-3-dev  # pod network: bridge, veth, VXLAN, routes, FDB over netlink
+  libmnl-dev libnftables-dev     # service proxy and NetworkPolicy rules in nftables
+  libnetfilter-conntrack-dev     # removing stale UDP conntrack entries when endpoints go
   catch2                # unit tests
 )
 test_pkgs=(
@@ -26,6 +30,8 @@ test_pkgs=(
   docker-registry skopeo    # a real OCI registry on loopback, fed by skopeo
   umoci                     # OCI layouts for the image tests
   crun runc                 # benchmark baselines (bench/runtime)
+  podman                    # benchmark baseline (bench/pods: podman kube play)
+  nftables conntrack        # inspecting rules and conntrack in network tests
 )
 
 want=("${build_pkgs[@]}")
