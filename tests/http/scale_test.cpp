@@ -16,7 +16,7 @@
 
 #include "http/test_client.h"
 #include "http/test_util.h"
-#include "server/http/server.h"
+#include "http/server.h"
 
 using namespace mk::http;
 using namespace mk::http::test;

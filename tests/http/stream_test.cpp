@@ -10,8 +10,8 @@
 
 #include "http/test_client.h"
 #include "http/test_util.h"
-#include "server/http/byte_stream.h"
-#include "server/http/server.h"
+#include "http/byte_stream.h"
+#include "http/server.h"
 
 using namespace mk::http;
 using namespace mk::http::test;

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "http/test_pki.h"
-#include "server/http/server_options.h"
+#include "http/server_options.h"
 
 namespace mk::http::test {
 

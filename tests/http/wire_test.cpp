@@ -2,10 +2,10 @@
 
 #include <catch2/catch.hpp>
 
-#include "server/http/request.h"
-#include "server/http/request_parser.h"
-#include "server/http/status_body.h"
-#include "server/http/wire_format.h"
+#include "http/request.h"
+#include "http/request_parser.h"
+#include "http/status_body.h"
+#include "http/wire_format.h"
 
 using namespace mk::http;
 using namespace mk::http::detail;

@@ -1,5 +1,5 @@
 #pragma once
-// The API server: HTTPS front (src/server/http), authentication and authorization, discovery,
+// The API server: HTTPS front (src/http), authentication and authorization, discovery,
 // and the generic registry for every kind, over the key-value store.
 
 #include <memory>

@@ -13,7 +13,7 @@
 #include "common/error.h"
 #include "server/apiserver/context.h"
 #include "server/apiserver/subresources/service_account_authn.h"
-#include "server/http/request.h"
+#include "http/request.h"
 
 namespace mk::apiserver {
 

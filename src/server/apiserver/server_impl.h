@@ -14,8 +14,8 @@
 #include "server/apiserver/registry.h"
 #include "server/apiserver/table.h"
 #include "server/apiserver/watch_stream.h"
-#include "server/http/response_writer.h"
-#include "server/http/server.h"
+#include "http/response_writer.h"
+#include "http/server.h"
 
 namespace mk::apiserver {
 

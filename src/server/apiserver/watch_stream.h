@@ -15,7 +15,7 @@
 
 #include "server/apiserver/context.h"
 #include "server/apiserver/registry.h"
-#include "server/http/response_writer.h"
+#include "http/response_writer.h"
 
 namespace mk::apiserver {
 

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/apiserver/object_store.h"
-#include "server/http/request.h"
+#include "http/request.h"
 
 namespace mk::apiserver {
 

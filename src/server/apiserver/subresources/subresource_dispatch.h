@@ -7,7 +7,7 @@
 #include "server/apiserver/registry.h"
 #include "server/apiserver/request_info.h"
 #include "server/apiserver/subresources/service_account_tokens.h"
-#include "server/http/request.h"
+#include "http/request.h"
 
 namespace mk::apiserver {
 

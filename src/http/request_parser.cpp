@@ -1,4 +1,4 @@
-#include "server/http/request_parser.h"
+#include "http/request_parser.h"
 
 #include <algorithm>
 #include <cstdint>

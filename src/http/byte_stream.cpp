@@ -1,8 +1,8 @@
-#include "server/http/byte_stream.h"
+#include "http/byte_stream.h"
 
 #include <utility>
 
-#include "server/http/connection_port.h"
+#include "http/connection_port.h"
 
 namespace mk::http {
 

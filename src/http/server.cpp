@@ -1,4 +1,4 @@
-#include "server/http/server.h"
+#include "http/server.h"
 
 #include <openssl/ssl.h>
 
@@ -16,8 +16,8 @@
 
 #include "common/log.h"
 #include "common/sigpipe.h"
-#include "server/http/connection.h"
-#include "server/http/tls_context.h"
+#include "http/connection.h"
+#include "http/tls_context.h"
 
 namespace mk::http {
 

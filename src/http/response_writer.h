@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "server/http/request.h"
+#include "http/request.h"
 
 namespace mk::http {
 

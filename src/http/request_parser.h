@@ -6,7 +6,7 @@
 #include <memory>
 #include <string_view>
 
-#include "server/http/request.h"
+#include "http/request.h"
 
 namespace mk::http::detail {
 

@@ -1,4 +1,4 @@
-#include "server/http/connection.h"
+#include "http/connection.h"
 
 #include <exception>
 #include <tuple>
@@ -10,9 +10,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/log.h"
-#include "server/http/byte_stream.h"
-#include "server/http/response_writer.h"
-#include "server/http/wire_format.h"
+#include "http/byte_stream.h"
+#include "http/response_writer.h"
+#include "http/wire_format.h"
 
 namespace mk::http::detail {
 

@@ -24,12 +24,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "server/http/connection_port.h"
-#include "server/http/connection_registry.h"
-#include "server/http/request_parser.h"
-#include "server/http/server_options.h"
-#include "server/http/tls_context.h"
-#include "server/http/transport.h"
+#include "http/connection_port.h"
+#include "http/connection_registry.h"
+#include "http/request_parser.h"
+#include "http/server_options.h"
+#include "http/tls_context.h"
+#include "http/transport.h"
 
 namespace mk::http::detail {
 

@@ -1,4 +1,4 @@
-#include "server/http/tls_context.h"
+#include "http/tls_context.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>

@@ -1,8 +1,8 @@
-#include "server/http/response_writer.h"
+#include "http/response_writer.h"
 
 #include <utility>
 
-#include "server/http/connection_port.h"
+#include "http/connection_port.h"
 
 namespace mk::http {
 

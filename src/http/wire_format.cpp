@@ -1,4 +1,4 @@
-#include "server/http/wire_format.h"
+#include "http/wire_format.h"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-#include "server/http/request.h"
+#include "http/request.h"
 
 namespace mk::http {
 

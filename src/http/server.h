@@ -15,7 +15,7 @@
 #include <memory>
 
 #include "common/error.h"
-#include "server/http/server_options.h"
+#include "http/server_options.h"
 
 namespace mk::http {
 

@@ -1,4 +1,4 @@
-#include "server/http/transport.h"
+#include "http/transport.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -9,7 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/log.h"
-#include "server/http/tls_context.h"
+#include "http/tls_context.h"
 
 namespace mk::http::detail {
 

@@ -1,4 +1,4 @@
-#include "server/http/status_body.h"
+#include "http/status_body.h"
 
 #include <cstdio>
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "server/http/request.h"
-#include "server/http/response_writer.h"
-#include "server/http/status_body.h"
+#include "http/request.h"
+#include "http/response_writer.h"
+#include "http/status_body.h"
 
 namespace mk::http {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/http/request.h"
+#include "http/request.h"
 
 namespace mk::http {
 class ByteStream;

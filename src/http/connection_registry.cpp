@@ -1,4 +1,4 @@
-#include "server/http/connection_registry.h"
+#include "http/connection_registry.h"
 
 namespace mk::http::detail {
 

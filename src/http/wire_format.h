@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/http/request.h"
+#include "http/request.h"
 
 namespace mk::http::detail {
 
