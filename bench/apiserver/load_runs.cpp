@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "configmaps.h"
 #include "interrupt.h"
 #include "proc_stats.h"
 
@@ -58,14 +59,14 @@ class StartLine {
   Clock::time_point start_;
 };
 
-void client_loop(const TlsMaterial& tls, int port, const LoadSpec& spec, size_t c, StartLine& line,
+void client_loop(const bench::TlsMaterial& tls, int port, const LoadSpec& spec, size_t c, StartLine& line,
                  std::atomic<size_t>& shared_index, ClientResult& out) {
-  auto client = ApiClient::connect(tls, port);
+  auto client = bench::ApiClient::connect(tls, port);
   Status warm = client ? Status::ok() : Status(client.error());
   if (client) {
     auto reply = client->get("/api/v1/namespaces/default");
     if (!reply) warm = reply.error();
-    else if (reply->status != 200) warm = http_error("warm-up GET", *reply);
+    else if (reply->status != 200) warm = bench::http_error("warm-up GET", *reply);
   }
   if (!warm) out.error = warm.error().wrap("client " + std::to_string(c));
   auto start = line.arrive(static_cast<bool>(warm));
@@ -101,13 +102,13 @@ void client_loop(const TlsMaterial& tls, int port, const LoadSpec& spec, size_t 
 
 }  // namespace
 
-Result<LoadRun> run_load(const TlsMaterial& tls, int port, pid_t server_pid, const LoadSpec& spec) {
+Result<LoadRun> run_load(const bench::TlsMaterial& tls, int port, pid_t server_pid, const LoadSpec& spec) {
   std::vector<ClientResult> results(spec.clients);
   std::optional<double> server_cpu_before;
   double bench_cpu_before = 0;
   StartLine line(spec.clients, [&] {
-    if (auto cpu = read_cpu_seconds(server_pid)) server_cpu_before = *cpu;
-    bench_cpu_before = self_cpu_seconds();
+    if (auto cpu = bench::read_cpu_seconds(server_pid)) server_cpu_before = *cpu;
+    bench_cpu_before = bench::self_cpu_seconds();
   });
   std::atomic<size_t> shared_index{0};
   std::vector<std::thread> threads;
@@ -116,8 +117,8 @@ Result<LoadRun> run_load(const TlsMaterial& tls, int port, pid_t server_pid, con
     threads.emplace_back([&, c] { client_loop(tls, port, spec, c, line, shared_index, results[c]); });
   }
   for (auto& t : threads) t.join();
-  auto server_cpu_after = read_cpu_seconds(server_pid);
-  double bench_cpu_after = self_cpu_seconds();
+  auto server_cpu_after = bench::read_cpu_seconds(server_pid);
+  double bench_cpu_after = bench::self_cpu_seconds();
 
   LoadRun run;
   run.clients = spec.clients;
@@ -142,40 +143,40 @@ Result<LoadRun> run_load(const TlsMaterial& tls, int port, pid_t server_pid, con
   return run;
 }
 
-std::function<Status(ApiClient&, size_t, size_t)> create_op(const std::string& ns, const std::string& prefix,
+std::function<Status(bench::ApiClient&, size_t, size_t)> create_op(const std::string& ns, const std::string& prefix,
                                                             size_t payload_bytes) {
   const std::string path = configmaps_path(ns);
-  return [=](ApiClient& client, size_t c, size_t i) -> Status {
+  return [=](bench::ApiClient& client, size_t c, size_t i) -> Status {
     std::string name = prefix + "-" + std::to_string(c) + "-" + std::to_string(i);
     auto reply = client.post_json(path, configmap_json(name, payload_bytes));
     if (!reply) return reply.error();
-    if (reply->status != 201) return http_error("create " + name, *reply);
+    if (reply->status != 201) return bench::http_error("create " + name, *reply);
     return Status::ok();
   };
 }
 
-std::function<Status(ApiClient&, size_t, size_t)> fill_op(const std::string& ns, const std::string& prefix,
+std::function<Status(bench::ApiClient&, size_t, size_t)> fill_op(const std::string& ns, const std::string& prefix,
                                                           size_t payload_bytes) {
   const std::string path = configmaps_path(ns);
-  return [=](ApiClient& client, size_t, size_t i) -> Status {
+  return [=](bench::ApiClient& client, size_t, size_t i) -> Status {
     std::string name = prefix + "-" + std::to_string(i);
     auto reply = client.post_json(path, configmap_json(name, payload_bytes));
     if (!reply) return reply.error();
-    if (reply->status != 201) return http_error("create " + name, *reply);
+    if (reply->status != 201) return bench::http_error("create " + name, *reply);
     return Status::ok();
   };
 }
 
-std::function<Status(ApiClient&, size_t, size_t)> get_op(const std::string& ns, std::vector<std::string> names) {
+std::function<Status(bench::ApiClient&, size_t, size_t)> get_op(const std::string& ns, std::vector<std::string> names) {
   auto paths = std::make_shared<std::vector<std::string>>();
   for (const auto& n : names) paths->push_back(configmaps_path(ns) + "/" + n);
-  return [paths](ApiClient& client, size_t c, size_t i) -> Status {
+  return [paths](bench::ApiClient& client, size_t c, size_t i) -> Status {
     if (paths->empty()) return make_error(Errc::invalid_argument, "no names to get");
     // Clients start at different names so they do not read in lockstep.
     const std::string& path = (*paths)[(c * 7919 + i) % paths->size()];
     auto reply = client.get(path);
     if (!reply) return reply.error();
-    if (reply->status != 200) return http_error("GET " + path, *reply);
+    if (reply->status != 200) return bench::http_error("GET " + path, *reply);
     return Status::ok();
   };
 }

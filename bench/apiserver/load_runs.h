@@ -24,7 +24,7 @@ struct LoadSpec {
   // When non-zero, the clients stop once this many requests have been issued among them.
   size_t total_ops = 0;
   // Request number `index` (per client, or shared when total_ops is set) of client `client`.
-  std::function<Status(ApiClient&, size_t client, size_t index)> op;
+  std::function<Status(bench::ApiClient&, size_t client, size_t index)> op;
 };
 
 struct LoadRun {
@@ -40,15 +40,15 @@ struct LoadRun {
 };
 
 // Connections are made and warmed (one authenticated GET) before the clock starts.
-Result<LoadRun> run_load(const TlsMaterial& tls, int port, pid_t server_pid, const LoadSpec& spec);
+Result<LoadRun> run_load(const bench::TlsMaterial& tls, int port, pid_t server_pid, const LoadSpec& spec);
 
 // Op: create ConfigMap <prefix>-<client>-<index> in ns (expects 201).
-std::function<Status(ApiClient&, size_t, size_t)> create_op(const std::string& ns, const std::string& prefix,
+std::function<Status(bench::ApiClient&, size_t, size_t)> create_op(const std::string& ns, const std::string& prefix,
                                                             size_t payload_bytes);
 // Op: create ConfigMap <prefix>-<index> in ns (for shared counts).
-std::function<Status(ApiClient&, size_t, size_t)> fill_op(const std::string& ns, const std::string& prefix,
+std::function<Status(bench::ApiClient&, size_t, size_t)> fill_op(const std::string& ns, const std::string& prefix,
                                                           size_t payload_bytes);
 // Op: get names[(client * 7919 + index) % names.size()] in ns (expects 200).
-std::function<Status(ApiClient&, size_t, size_t)> get_op(const std::string& ns, std::vector<std::string> names);
+std::function<Status(bench::ApiClient&, size_t, size_t)> get_op(const std::string& ns, std::vector<std::string> names);
 
 }  // namespace mk::apibench

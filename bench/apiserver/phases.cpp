@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "configmaps.h"
 #include "interrupt.h"
 #include "server_process.h"
 
@@ -29,7 +30,7 @@ Slot<T> failed(const Error& e) {
   return Slot<T>(Result<T>(e));
 }
 
-Result<LoadRun> fill(const ServerProcess& server, size_t count, const std::string& ns, const std::string& prefix,
+Result<LoadRun> fill(const bench::ServerProcess& server, size_t count, const std::string& ns, const std::string& prefix,
                      const Plan& plan) {
   LoadSpec spec;
   spec.clients = plan.fill_clients;
@@ -41,24 +42,24 @@ Result<LoadRun> fill(const ServerProcess& server, size_t count, const std::strin
 }
 
 void run_server_a(const Options& options, const Plan& plan, const std::string& work_dir, BenchResults& r) {
-  ServerSpec spec{options.minikube, work_dir + "/data-a", work_dir, "server-a", nullptr, plan.ready_deadline};
-  auto server = ServerProcess::start(spec);
+  bench::ServerSpec spec{options.minikube, work_dir + "/data-a", work_dir, "server-a", nullptr, plan.ready_deadline, false, {}};
+  auto server = bench::ServerProcess::start(spec);
   if (!server) {
     r.setup_error = server.error();
     return;
   }
   r.first_start_ms = server->ready_ms();
   pause_for(plan.settle);
-  r.idle = read_memory(server->pid());
+  r.idle = bench::read_memory(server->pid());
 
-  const TlsMaterial& tls = *server->tls();
-  auto admin = ApiClient::connect(tls, server->port());
+  const bench::TlsMaterial& tls = *server->tls();
+  auto admin = bench::ApiClient::connect(tls, server->port());
   if (!admin) {
     r.setup_error = admin.error();
     return;
   }
   const std::string ns = "bench";
-  if (Status s = ensure_namespace(*admin, ns); !s) {
+  if (Status s = bench::ensure_namespace(*admin, ns); !s) {
     r.setup_error = s.error();
     return;
   }
@@ -105,36 +106,36 @@ void run_server_a(const Options& options, const Plan& plan, const std::string& w
     r.fanout = run_fanout(tls, server->port(), server->pid(), *admin, plan, "fanout");
   }
   pause_for(plan.settle);
-  r.after_load = read_memory(server->pid());
+  r.after_load = bench::read_memory(server->pid());
   if (r.watches_before) r.watches_after = open_watch_count(*admin);
   server->stop();
 }
 
 void run_server_b(const Options& options, const Plan& plan, const std::string& work_dir, BenchResults& r) {
-  ServerSpec spec{options.minikube, work_dir + "/data-b", work_dir, "server-b", nullptr, plan.ready_deadline};
-  auto server = ServerProcess::start(spec);
+  bench::ServerSpec spec{options.minikube, work_dir + "/data-b", work_dir, "server-b", nullptr, plan.ready_deadline, false, {}};
+  auto server = bench::ServerProcess::start(spec);
   if (!server) {
-    r.held = failed<ProcMemory>(server.error());
+    r.held = failed<bench::ProcMemory>(server.error());
     r.restarts = failed<StartupRun>(server.error());
     return;
   }
   MK_LOG(info) << "bench: filling " << plan.held_configmaps << " ConfigMaps";
-  auto admin = ApiClient::connect(*server->tls(), server->port());
-  Status ns = admin ? ensure_namespace(*admin, "held") : Status(admin.error());
+  auto admin = bench::ApiClient::connect(*server->tls(), server->port());
+  Status ns = admin ? bench::ensure_namespace(*admin, "held") : Status(admin.error());
   auto made = ns ? fill(*server, plan.held_configmaps, "held", "held", plan) : Result<LoadRun>(ns.error());
   if (made) {
     r.held_count = made->ok;
     pause_for(plan.settle);
-    r.held = read_memory(server->pid());
+    r.held = bench::read_memory(server->pid());
   } else {
-    r.held = failed<ProcMemory>(made.error());
+    r.held = failed<bench::ProcMemory>(made.error());
   }
   auto tls = server->tls();
   server->stop();
   if (bench::interrupted()) return;
 
   MK_LOG(info) << "bench: " << plan.restarts << " restarts";
-  ServerSpec again = spec;
+  bench::ServerSpec again = spec;
   again.label = "restart";
   again.tls = tls;  // same data dir, same CA and admin certificate
   r.restarts = run_restarts(again, plan.restarts);

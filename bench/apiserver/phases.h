@@ -22,14 +22,14 @@ using Slot = std::optional<Result<T>>;  // empty: not run
 struct BenchResults {
   std::optional<Error> setup_error;
   Slot<double> first_start_ms;  // new data dir: PKI made, database created
-  Slot<ProcMemory> idle;
+  Slot<bench::ProcMemory> idle;
   std::vector<Slot<LoadRun>> creates;  // one per plan.client_counts entry
   std::vector<Slot<LoadRun>> gets;
   Slot<FanoutRun> fanout;
-  Slot<ProcMemory> after_load;  // server A once everything above is done
+  Slot<bench::ProcMemory> after_load;  // server A once everything above is done
   // Watch streams the server reports open before the fan-out and after its clients closed.
   Slot<long> watches_before, watches_after;
-  Slot<ProcMemory> held;
+  Slot<bench::ProcMemory> held;
   size_t held_count = 0;  // ConfigMaps actually created for the `held` reading
   Slot<StartupRun> restarts;
 };

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <vector>
 
-#include "api_client.h"
+#include "configmaps.h"
 #include "report_table.h"
 
 namespace mk::apibench {
@@ -158,12 +158,12 @@ void add_fanout_rows(Builder& b) {
 }
 
 void add_memory_rows(Builder& b) {
-  auto rss = [](const ProcMemory& m) -> std::optional<double> { return static_cast<double>(m.rss_bytes); };
-  Figure idle = b.figure<ProcMemory>(b.r_.idle, "idle RSS", rss, megabytes);
+  auto rss = [](const bench::ProcMemory& m) -> std::optional<double> { return static_cast<double>(m.rss_bytes); };
+  Figure idle = b.figure<bench::ProcMemory>(b.r_.idle, "idle RSS", rss, megabytes);
   b.rows.push_back({"Server RSS, idle after start", idle.text,
                     b.target("≤ 15 MB", idle, [](double v) { return v <= 15e6; }), "300–565 MB idle"});
   std::string held = format_count(static_cast<double>(b.r_.held_count ? b.r_.held_count : b.ctx_.plan.held_configmaps));
-  Figure f = b.figure<ProcMemory>(b.r_.held, "RSS holding ConfigMaps", rss, megabytes);
+  Figure f = b.figure<bench::ProcMemory>(b.r_.held, "RSS holding ConfigMaps", rss, megabytes);
   b.rows.push_back({"Server RSS holding " + held + " ConfigMaps of ~1 KiB", f.text, "—", "—"});
   if (b.r_.held_count != 0 && b.r_.held_count < b.ctx_.plan.held_configmaps) {
     b.notes.push_back("Only " + held + " of " + format_count(static_cast<double>(b.ctx_.plan.held_configmaps)) +

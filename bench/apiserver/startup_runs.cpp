@@ -14,13 +14,13 @@ double median(std::vector<double> values) {
   return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
 
-Result<StartupRun> run_restarts(const ServerSpec& base, size_t restarts) {
+Result<StartupRun> run_restarts(const bench::ServerSpec& base, size_t restarts) {
   StartupRun run;
   for (size_t i = 0; i < restarts; ++i) {
     if (bench::interrupted()) return make_error(Errc::cancelled, "interrupted");
-    ServerSpec spec = base;
+    bench::ServerSpec spec = base;
     spec.label = base.label + "-" + std::to_string(i + 1);
-    auto server = ServerProcess::start(spec);
+    auto server = bench::ServerProcess::start(spec);
     if (!server) return server.error();
     run.ready_ms.push_back(server->ready_ms());
     run.api_ms.push_back(server->api_ms());

@@ -17,7 +17,7 @@ struct StartupRun {
 };
 
 // Starts `base` (its label suffixed with the run number) `restarts` times, one after another.
-Result<StartupRun> run_restarts(const ServerSpec& base, size_t restarts);
+Result<StartupRun> run_restarts(const bench::ServerSpec& base, size_t restarts);
 
 double median(std::vector<double> values);
 

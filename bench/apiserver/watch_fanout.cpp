@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "configmaps.h"
 #include "interrupt.h"
 #include "proc_stats.h"
 #include "watch_streams.h"
@@ -71,25 +72,25 @@ struct Probe {
   std::condition_variable cv;
 };
 
-Status create(ApiClient& writer, const std::string& ns, const std::string& name, size_t payload_bytes) {
+Status create(bench::ApiClient& writer, const std::string& ns, const std::string& name, size_t payload_bytes) {
   auto reply = writer.post_json(configmaps_path(ns), configmap_json(name, payload_bytes));
   if (!reply) return reply.error();
-  if (reply->status != 201) return http_error("create " + name, *reply);
+  if (reply->status != 201) return bench::http_error("create " + name, *reply);
   return Status::ok();
 }
 
 }  // namespace
 
-Result<FanoutRun> run_fanout(const TlsMaterial& tls, int port, pid_t server_pid, ApiClient& writer,
+Result<FanoutRun> run_fanout(const bench::TlsMaterial& tls, int port, pid_t server_pid, bench::ApiClient& writer,
                              const Plan& plan, const std::string& ns) {
-  if (Status s = ensure_namespace(writer, ns); !s) return s.error();
-  auto rv = list_resource_version(writer, ns);
+  if (Status s = bench::ensure_namespace(writer, ns); !s) return s.error();
+  auto rv = bench::list_resource_version(writer, configmaps_path(ns));
   if (!rv) return rv.error();
   const std::string path = configmaps_path(ns) + "?watch=true&resourceVersion=" + *rv;
 
   Probe probe(plan.watchers, plan.watch_events);
   auto opening = Clock::now();
-  auto group = WatchStreams::open(tls, port, path, plan.watchers, plan.watch_threads,
+  auto group = bench::WatchStreams::open(tls, port, path, plan.watchers, plan.watch_threads,
                                   [&probe](size_t, std::string_view line, int64_t at) { probe.on_line(line, at); });
   if (!group) return group.error().wrap("open " + std::to_string(plan.watchers) + " watches");
 
@@ -110,7 +111,7 @@ Result<FanoutRun> run_fanout(const TlsMaterial& tls, int port, pid_t server_pid,
   run.watchers = plan.watchers;
   run.requested = plan.watch_events;
   run.open_seconds = std::chrono::duration<double>(Clock::now() - opening).count();
-  if (auto mem = read_memory(server_pid)) run.rss_with_watchers = mem->rss_bytes;
+  if (auto mem = bench::read_memory(server_pid)) run.rss_with_watchers = mem->rss_bytes;
   if (auto open = open_watch_count(writer)) run.server_open_watches = *open;
 
   Status failure;

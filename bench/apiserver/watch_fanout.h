@@ -27,7 +27,7 @@ struct FanoutRun {
   long server_open_watches = -1;    // the server's /metrics count then (-1: unknown)
 };
 
-Result<FanoutRun> run_fanout(const TlsMaterial& tls, int port, pid_t server_pid, ApiClient& writer,
+Result<FanoutRun> run_fanout(const bench::TlsMaterial& tls, int port, pid_t server_pid, bench::ApiClient& writer,
                              const Plan& plan, const std::string& ns);
 
 }  // namespace mk::apibench

@@ -16,12 +16,12 @@ Series time_cli(const CliSide& side, const Plan& plan, const std::string& prefix
     if (detach) argv.push_back("-d");
     argv.push_back("--");
     argv.insert(argv.end(), command.begin(), command.end());
-    auto r = run_command(argv, side.work + "/cli-run.log", plan.command_timeout);
+    auto r = bench::run_command(argv, side.work + "/cli-run.log", plan.command_timeout);
     remove_pod(side, uid);
     if (!r) return r.error();
     if (r->exit_code != 0) {
       return make_error(Errc::io, "minikube runtime run: exit " + std::to_string(r->exit_code) + ": " +
-                                      last_line(r->output));
+                                      bench::last_line(r->output));
     }
     return r->elapsed_ns;
   });
@@ -36,9 +36,9 @@ std::vector<std::string> runtime_command(const CliSide& side, const std::string&
 void remove_pod(const CliSide& side, const std::string& uid) {
   auto argv = runtime_command(side, "rm");
   argv.push_back(uid);
-  auto r = run_command(argv, side.work + "/cli-rm.log", std::chrono::seconds(60));
+  auto r = bench::run_command(argv, side.work + "/cli-rm.log", std::chrono::seconds(60));
   if (!r || r->exit_code != 0) {
-    MK_LOG(warn) << "bench: runtime rm " << uid << ": " << (r ? last_line(r->output) : r.error().message);
+    MK_LOG(warn) << "bench: runtime rm " << uid << ": " << (r ? bench::last_line(r->output) : r.error().message);
   }
 }
 

@@ -21,7 +21,7 @@ Series time_image_command(const Options& options, const Plan& plan, const std::s
   size_t n = 0;
   return run_series(plan, plan.image_runs, [&]() -> Result<int64_t> {
     std::string data = work + "/" + sub + "-data-" + std::to_string(n++);
-    auto r = run_checked({options.minikube, "image", sub, "--data-dir", data, arg}, work + "/image-" + sub + ".log",
+    auto r = bench::run_checked({options.minikube, "image", sub, "--data-dir", data, arg}, work + "/image-" + sub + ".log",
                          plan.command_timeout);
     std::error_code ec;
     fs::remove_all(data, ec);
@@ -36,12 +36,12 @@ void run_image_measurements(const Options& options, const Plan& plan, const std:
                             const std::string& rootfs, Results& results) {
   MK_LOG(info) << "bench: building the " << plan.image_mib << " MiB image";
   std::string layout = work + "/big-layout";
-  if (Status s = write_big_image_layout(layout, rootfs, plan.image_mib, work); !s) {
+  if (Status s = bench::write_image_layout(layout, rootfs, plan.image_mib, "big", work); !s) {
     results.image_error = s.error().wrap("build image");
     return;
   }
   std::string archive = work + "/big.tar";
-  auto copied = run_checked({kSkopeo, "copy", "--quiet", "oci:" + layout + ":big", "oci-archive:" + archive + ":big:1"},
+  auto copied = bench::run_checked({kSkopeo, "copy", "--quiet", "oci:" + layout + ":big", "oci-archive:" + archive + ":big:1"},
                             work + "/skopeo.log", plan.command_timeout);
   if (!copied) {
     results.image_error = copied.error().wrap("make oci-archive");
@@ -61,7 +61,7 @@ void run_image_measurements(const Options& options, const Plan& plan, const std:
     return;
   }
   std::string reference = (*registry)->address() + "/big:1";
-  auto pushed = run_checked({kSkopeo, "copy", "--quiet", "--dest-tls-verify=false", "oci:" + layout + ":big",
+  auto pushed = bench::run_checked({kSkopeo, "copy", "--quiet", "--dest-tls-verify=false", "oci:" + layout + ":big",
                              "docker://" + reference},
                             work + "/skopeo-push.log", plan.command_timeout);
   if (!pushed) {

@@ -35,7 +35,7 @@ double load_average() {
 
 std::string version_of(const std::string& program, const std::string& log_path) {
   if (::access(program.c_str(), X_OK) != 0) return "not installed (" + program + ")";
-  auto r = run_command({program, "--version"}, log_path, std::chrono::seconds(10));
+  auto r = bench::run_command({program, "--version"}, log_path, std::chrono::seconds(10));
   if (!r || r->exit_code != 0) return "unknown";
   return r->output.substr(0, r->output.find('\n'));
 }
@@ -56,7 +56,7 @@ void run_oci_side(const std::string& program, const std::string& name, const std
 Results run_all(const Options& options, const Plan& plan, const std::string& work) {
   Results results;
   std::string rootfs = work + "/rootfs";
-  if (Status s = make_busybox_rootfs(rootfs); !s) {
+  if (Status s = bench::make_busybox_rootfs(rootfs); !s) {
     results.lib_true.ran = true;
     results.lib_true.error = s.error();
     return results;
@@ -94,7 +94,7 @@ Results run_all(const Options& options, const Plan& plan, const std::string& wor
     MK_LOG(info) << "bench: shim memory";
     results.shim = measure_shim_memory(cli, plan);
   }
-  remove_cgroup_root(cli.cgroup_root);
+  bench::remove_cgroup_tree(cli.cgroup_root);
 
   if (options.skip_images) {
     results.images_skipped = true;
@@ -128,7 +128,7 @@ int run(int argc, char** argv) {
   bench::MachineInfo machine = bench::machine_info(options->dir);
   context.cores = machine.cores;
   context.fs_type = machine.fs_type;
-  context.cgroup_mode = cgroup_mode();
+  context.cgroup_mode = bench::cgroup_mode();
   struct utsname u {};
   if (::uname(&u) == 0) context.kernel = std::string(u.release) + " " + u.machine;
   context.runs = plan.runs;

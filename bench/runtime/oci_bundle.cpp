@@ -14,7 +14,7 @@ Status write_oci_bundle(const std::string& runc, const std::string& bundle, cons
   std::error_code ec;
   std::filesystem::create_directories(bundle, ec);
   if (ec) return make_error(Errc::io, "create " + bundle + ": " + ec.message());
-  auto spec = run_checked({runc, "spec", "--bundle", bundle}, log_path, std::chrono::seconds(30));
+  auto spec = bench::run_checked({runc, "spec", "--bundle", bundle}, log_path, std::chrono::seconds(30));
   if (!spec) return spec.error();
 
   std::string path = bundle + "/config.json";

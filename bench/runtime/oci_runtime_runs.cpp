@@ -18,11 +18,11 @@ std::string read_first_line(const std::string& path) {
 }
 
 void delete_container(const OciRuntimeSide& side, const std::string& id) {
-  (void)run_command({side.runtime, "delete", "--force", id}, side.work + "/delete.log", std::chrono::seconds(30));
+  (void)bench::run_command({side.runtime, "delete", "--force", id}, side.work + "/delete.log", std::chrono::seconds(30));
 }
 
-Error refused(const OciRuntimeSide& side, const CommandResult& r) {
-  return make_error(Errc::io, side.runtime + ": exit " + std::to_string(r.exit_code) + ": " + last_line(r.output));
+Error refused(const OciRuntimeSide& side, const bench::CommandResult& r) {
+  return make_error(Errc::io, side.runtime + ": exit " + std::to_string(r.exit_code) + ": " + bench::last_line(r.output));
 }
 
 }  // namespace
@@ -31,7 +31,7 @@ Series time_oci_run_to_exit(const OciRuntimeSide& side, const std::string& bundl
   size_t n = 0;
   return run_series(plan, plan.runs, [&]() -> Result<int64_t> {
     std::string id = side.id_prefix + "-" + std::to_string(n++);
-    auto r = run_command({side.runtime, "run", "--bundle", bundle, id}, side.work + "/run.log", plan.command_timeout);
+    auto r = bench::run_command({side.runtime, "run", "--bundle", bundle, id}, side.work + "/run.log", plan.command_timeout);
     if (!r) return r.error();
     if (r->exit_code != 0) {
       delete_container(side, id);
@@ -49,7 +49,7 @@ Series time_oci_run_detached(const OciRuntimeSide& side, const std::string& bund
     std::string pid_file = side.work + "/" + id + ".pid";
     ::unlink(pid_file.c_str());
     int64_t start = steady_now_ns();
-    auto r = run_command({side.runtime, "run", "-d", "--pid-file", pid_file, "--bundle", bundle, id},
+    auto r = bench::run_command({side.runtime, "run", "-d", "--pid-file", pid_file, "--bundle", bundle, id},
                          side.work + "/run-d.log", plan.command_timeout);
     if (!r) return r.error();
     if (r->exit_code != 0) {

@@ -31,7 +31,7 @@ std::string read_all(const std::string& path) {
 Result<int> shim_pid_of(const CliSide& side, const std::string& uid) {
   auto argv = runtime_command(side, "ps");
   argv.push_back("--json");
-  auto r = run_checked(argv, side.work + "/cli-ps.log", std::chrono::seconds(30));
+  auto r = bench::run_checked(argv, side.work + "/cli-ps.log", std::chrono::seconds(30));
   if (!r) return r.error();
   auto pods = nlohmann::json::parse(r->output, nullptr, false);
   if (!pods.is_array()) return make_error(Errc::corrupt, "runtime ps --json: not a JSON array");
@@ -61,7 +61,7 @@ Result<ShimMemory> measure_shim_memory(const CliSide& side, const Plan& plan) {
   const std::string uid = "bench-memory";
   auto argv = runtime_command(side, "run");
   argv.insert(argv.end(), {"-d", "--rootfs", side.rootfs, "--uid", uid, "--grace-period", "0", "--", "sleep", "1000"});
-  auto started = run_checked(argv, side.work + "/cli-run-memory.log", plan.command_timeout);
+  auto started = bench::run_checked(argv, side.work + "/cli-run-memory.log", plan.command_timeout);
   if (!started) {
     remove_pod(side, uid);
     return started.error().wrap("runtime run -d");

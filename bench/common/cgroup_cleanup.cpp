@@ -9,7 +9,7 @@
 
 #include "common/log.h"
 
-namespace mk::rtbench {
+namespace mk::bench {
 
 namespace fs = std::filesystem;
 
@@ -26,15 +26,15 @@ std::string cgroup_mode() {
   return fs::is_directory("/sys/fs/cgroup/unified", ec) ? "hybrid" : "legacy";
 }
 
-void remove_cgroup_root(const std::string& name) {
-  if (name.empty() || name.find('/') != std::string::npos) return;
+void remove_cgroup_tree(const std::string& path) {
+  if (path.empty() || path.front() == '/' || path.find("..") != std::string::npos) return;
   std::error_code ec;
   std::vector<fs::path> hierarchies = {kCgroupMount};
   for (const auto& entry : fs::directory_iterator(kCgroupMount, ec)) {
     if (entry.is_directory(ec) && !entry.is_symlink(ec)) hierarchies.push_back(entry.path());
   }
   for (const auto& h : hierarchies) {
-    fs::path top = h / name;
+    fs::path top = h / path;
     if (!fs::is_directory(top, ec)) continue;
     std::vector<fs::path> dirs = {top};
     for (auto it = fs::recursive_directory_iterator(top, ec); !ec && it != fs::recursive_directory_iterator();
@@ -51,4 +51,4 @@ void remove_cgroup_root(const std::string& name) {
   }
 }
 
-}  // namespace mk::rtbench
+}  // namespace mk::bench

@@ -12,7 +12,7 @@
 
 #include "command.h"
 
-namespace mk::rtbench {
+namespace mk::bench {
 namespace {
 
 namespace fs = std::filesystem;
@@ -107,40 +107,50 @@ std::string oci_architecture() {
 
 }  // namespace
 
-Status write_big_image_layout(const std::string& layout, const std::string& rootfs, size_t mib,
-                              const std::string& work) {
+Status write_image_layout(const std::string& layout, const std::string& rootfs, size_t random_mib,
+                          const std::string& ref_name, const std::string& work) {
   std::error_code ec;
   fs::create_directories(layout + "/blobs/sha256", ec);
-  std::string data = work + "/big-data";
-  fs::create_directories(data, ec);
   if (ec) return make_error(Errc::io, "create " + layout + ": " + ec.message());
-  if (Status s = write_random_file(data + "/random.bin", mib); !s) return s;
-
+  std::vector<Layer> layers;
   auto base = add_layer(layout, rootfs, work + "/layer-base.tar", work);
   if (!base) return base.error();
-  auto big = add_layer(layout, data, work + "/layer-big.tar", work);
-  if (!big) return big.error();
-  fs::remove_all(data, ec);
+  layers.push_back(*base);
+  if (random_mib > 0) {
+    std::string data = work + "/big-data";
+    fs::create_directories(data, ec);
+    if (ec) return make_error(Errc::io, "create " + data + ": " + ec.message());
+    if (Status s = write_random_file(data + "/random.bin", random_mib); !s) return s;
+    auto big = add_layer(layout, data, work + "/layer-big.tar", work);
+    if (!big) return big.error();
+    layers.push_back(*big);
+    fs::remove_all(data, ec);
+  }
 
   const char* layer_type = "application/vnd.oci.image.layer.v1.tar+gzip";
-  nlohmann::json config = {{"architecture", oci_architecture()},
-                           {"os", "linux"},
-                           {"config", {{"Env", {"PATH=/bin"}}, {"Cmd", {"/bin/sh"}}}},
-                           {"rootfs", {{"type", "layers"}, {"diff_ids", {base->diff_id, big->diff_id}}}}};
-  auto config_blob = add_json_blob(layout, work + "/config.json", config);
-  if (!config_blob) return config_blob.error();
   auto descriptor = [](const char* type, const Blob& b) {
     return nlohmann::json{{"mediaType", type}, {"digest", b.digest}, {"size", b.size}};
   };
-  nlohmann::json manifest = {
-      {"schemaVersion", 2},
-      {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-      {"config", descriptor("application/vnd.oci.image.config.v1+json", *config_blob)},
-      {"layers", {descriptor(layer_type, base->blob), descriptor(layer_type, big->blob)}}};
+  nlohmann::json diff_ids = nlohmann::json::array();
+  nlohmann::json layer_descriptors = nlohmann::json::array();
+  for (const Layer& l : layers) {
+    diff_ids.push_back(l.diff_id);
+    layer_descriptors.push_back(descriptor(layer_type, l.blob));
+  }
+  nlohmann::json config = {{"architecture", oci_architecture()},
+                           {"os", "linux"},
+                           {"config", {{"Env", {"PATH=/bin"}}, {"Cmd", {"/bin/sh"}}}},
+                           {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}};
+  auto config_blob = add_json_blob(layout, work + "/config.json", config);
+  if (!config_blob) return config_blob.error();
+  nlohmann::json manifest = {{"schemaVersion", 2},
+                             {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                             {"config", descriptor("application/vnd.oci.image.config.v1+json", *config_blob)},
+                             {"layers", layer_descriptors}};
   auto manifest_blob = add_json_blob(layout, work + "/manifest.json", manifest);
   if (!manifest_blob) return manifest_blob.error();
   nlohmann::json entry = descriptor("application/vnd.oci.image.manifest.v1+json", *manifest_blob);
-  entry["annotations"] = {{"org.opencontainers.image.ref.name", "big"}};
+  entry["annotations"] = {{"org.opencontainers.image.ref.name", ref_name}};
   nlohmann::json index = {{"schemaVersion", 2}, {"manifests", {entry}}};
   std::ofstream(layout + "/index.json") << index.dump();
   std::ofstream layout_file(layout + "/oci-layout");
@@ -149,4 +159,4 @@ Status write_big_image_layout(const std::string& layout, const std::string& root
   return Status::ok();
 }
 
-}  // namespace mk::rtbench
+}  // namespace mk::bench

@@ -16,7 +16,7 @@
 #include "interrupt.h"
 #include "kube_credentials.h"
 
-namespace mk::apibench {
+namespace mk::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -75,10 +75,11 @@ Result<ServerProcess> ServerProcess::start(const ServerSpec& spec) {
                                    "--bind-address",
                                    "127.0.0.1",
                                    "--write-kubeconfig",
-                                   kubeconfig,
-                                   "--disable-agent"};
+                                   kubeconfig};
+  if (!spec.agent) argv.push_back("--disable-agent");
+  argv.insert(argv.end(), spec.extra_args.begin(), spec.extra_args.end());
   auto started = Clock::now();
-  auto child = bench::ChildProcess::spawn(argv, log_path);
+  auto child = ChildProcess::spawn(argv, log_path);
   if (!child) return child.error();
   ServerProcess server(std::move(*child), *port, log_path);
   server.tls_ = spec.tls;
@@ -95,7 +96,7 @@ Status ServerProcess::wait_ready(const ServerSpec& spec, Clock::time_point start
   const std::string kubeconfig = spec.work_dir + "/" + spec.label + ".kubeconfig";
   auto deadline = started + spec.deadline;
   auto alive = [&]() -> Status {
-    if (bench::interrupted()) return make_error(Errc::cancelled, "interrupted");
+    if (interrupted()) return make_error(Errc::cancelled, "interrupted");
     if (!child_.running()) return make_error(Errc::unavailable, "minikube server exited during start-up");
     if (Clock::now() > deadline) {
       return make_error(Errc::unavailable, "not serving within " + std::to_string(spec.deadline.count()) + " s");
@@ -141,4 +142,4 @@ Status ServerProcess::wait_ready(const ServerSpec& spec, Clock::time_point start
   }
 }
 
-}  // namespace mk::apibench
+}  // namespace mk::bench

@@ -5,9 +5,9 @@
 
 #include "common/error.h"
 
-namespace mk::rtbench {
+namespace mk::bench {
 
 // Creates `root` with bin/busybox (copied from `busybox`), sh/true/sleep links and /etc files.
 Status make_busybox_rootfs(const std::string& root, const std::string& busybox = "/bin/busybox");
 
-}  // namespace mk::rtbench
+}  // namespace mk::bench

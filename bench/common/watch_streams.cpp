@@ -15,7 +15,7 @@
 
 #include "interrupt.h"
 
-namespace mk::apibench {
+namespace mk::bench {
 namespace {
 
 constexpr int kPollTimeoutMs = 50;  // how often a reader notices stop_
@@ -53,9 +53,9 @@ Result<std::unique_ptr<WatchStreams>> WatchStreams::open(const TlsMaterial& tls,
     group->threads_.emplace_back([g = group.get(), efd] { g->run_loop(efd); });
   }
   const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                              "\r\nAccept: application/json\r\nUser-Agent: apiserver-bench\r\n\r\n";
+                              "\r\nAccept: application/json\r\nUser-Agent: minikube-bench\r\n\r\n";
   for (size_t i = 0; i < count; ++i) {
-    if (bench::interrupted()) return make_error(Errc::cancelled, "interrupted");
+    if (interrupted()) return make_error(Errc::cancelled, "interrupted");
     if (Status s = group->connect_stream(group->ctx_.get(), port, request, i); !s) {
       return s.error().wrap("watch " + std::to_string(i) + " of " + std::to_string(count));
     }
@@ -165,4 +165,4 @@ WatchStreams::~WatchStreams() {
   for (int efd : epoll_fds_) close(efd);
 }
 
-}  // namespace mk::apibench
+}  // namespace mk::bench

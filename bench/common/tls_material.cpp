@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <fstream>
 
-namespace mk::apibench {
+namespace mk::bench {
 namespace {
 
 constexpr time_t kConnectTimeoutSeconds = 5;
@@ -98,4 +98,4 @@ Result<SslCtxPtr> TlsMaterial::ssl_ctx() const {
   return ctx;
 }
 
-}  // namespace mk::apibench
+}  // namespace mk::bench

@@ -17,7 +17,7 @@ namespace httplib {
 class SSLClient;
 }
 
-namespace mk::apibench {
+namespace mk::bench {
 
 struct SslCtxFree {
   void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
@@ -48,4 +48,4 @@ class TlsMaterial {
   std::vector<X509*> cas_;
 };
 
-}  // namespace mk::apibench
+}  // namespace mk::bench

@@ -1,5 +1,5 @@
 #pragma once
-// One HTTPS keep-alive connection to the API server and the few requests the benchmark makes.
+// One HTTPS keep-alive connection to the API server and the few requests the benchmarks make.
 // Not thread-safe: each load thread has its own.
 
 #include <memory>
@@ -12,7 +12,7 @@ namespace httplib {
 class SSLClient;
 }
 
-namespace mk::apibench {
+namespace mk::bench {
 
 struct HttpReply {
   int status = 0;
@@ -29,23 +29,19 @@ class ApiClient {
   // A transport failure is an error; any HTTP status is a reply.
   Result<HttpReply> get(const std::string& path);
   Result<HttpReply> post_json(const std::string& path, const std::string& body);
+  Result<HttpReply> delete_json(const std::string& path, const std::string& body);
 
  private:
   explicit ApiClient(std::unique_ptr<httplib::SSLClient> c);
   std::unique_ptr<httplib::SSLClient> c_;
 };
 
-// The JSON of a ConfigMap `name` whose data is about payload_bytes long.
-std::string configmap_json(const std::string& name, size_t payload_bytes);
-std::string configmaps_path(const std::string& ns);
-
 // POST the namespace; one that already exists is fine.
 Status ensure_namespace(ApiClient& client, const std::string& ns);
-// The resourceVersion of the collection now: watches opened from it see only later changes.
-Result<std::string> list_resource_version(ApiClient& client, const std::string& ns);
-// Watch streams the server counts as open (apiserver_longrunning_requests from /metrics).
-Result<long> open_watch_count(ApiClient& client);
+// The resourceVersion of a collection (e.g. /api/v1/namespaces/x/pods) now: watches opened
+// from it see only later changes.
+Result<std::string> list_resource_version(ApiClient& client, const std::string& collection_path);
 // A failed request's status line and the start of its body, for the report.
 Error http_error(const std::string& what, const HttpReply& reply);
 
-}  // namespace mk::apibench
+}  // namespace mk::bench

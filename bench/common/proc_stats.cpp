@@ -4,11 +4,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
-namespace mk::apibench {
+namespace mk::bench {
 
 Result<ProcMemory> read_memory(pid_t pid) {
   std::string path = "/proc/" + std::to_string(pid) + "/status";
@@ -60,4 +61,37 @@ double self_cpu_seconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-}  // namespace mk::apibench
+Result<int64_t> read_pss_bytes(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/smaps_rollup";
+  std::ifstream in(path);
+  if (!in) return errno_error("read " + path, errno);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string key;
+    int64_t value = 0;
+    fields >> key >> value;
+    if (key == "Pss:") return value * 1024;
+  }
+  return make_error(Errc::not_found, path + ": no Pss");
+}
+
+std::vector<pid_t> find_processes(const std::string& exe_name, const std::string& needle) {
+  namespace fs = std::filesystem;
+  std::vector<pid_t> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    std::string name = entry.path().filename();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code link_ec;
+    auto exe = fs::read_symlink(entry.path() / "exe", link_ec);
+    if (link_ec || exe.filename() != exe_name) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(needle) == std::string::npos) continue;
+    found.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return found;
+}
+
+}  // namespace mk::bench

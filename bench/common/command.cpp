@@ -13,7 +13,7 @@
 
 #include "common/log.h"
 
-namespace mk::rtbench {
+namespace mk::bench {
 namespace {
 
 int64_t now_ns() {
@@ -96,7 +96,7 @@ Result<CommandResult> run_command(const std::vector<std::string>& argv, const st
   int status = wait_with_deadline(pid, timeout);
   result.elapsed_ns = now_ns() - start;
   result.exit_code = exit_code_of(status);
-  result.output = read_head(log_path, 8192);
+  result.output = read_head(log_path, 65536);
   MK_LOG(debug) << "bench: " << argv[0] << (argv.size() > 1 ? " " + argv[1] : "") << " exited "
                 << result.exit_code << " in " << result.elapsed_ns / 1000 << " us";
   return result;
@@ -121,4 +121,4 @@ std::string last_line(const std::string& output) {
   return output.substr(begin == std::string::npos ? 0 : begin + 1, end + 1 - (begin == std::string::npos ? 0 : begin + 1));
 }
 
-}  // namespace mk::rtbench
+}  // namespace mk::bench

@@ -20,7 +20,7 @@
 #include "common/error.h"
 #include "tls_material.h"
 
-namespace mk::apibench {
+namespace mk::bench {
 
 // Called on a reader thread; received_ns is steady_clock time in nanoseconds.
 using WatchEventSink = std::function<void(size_t stream, std::string_view line, int64_t received_ns)>;
@@ -42,7 +42,7 @@ class WatchStreams {
     size_t index = 0;
     int fd = -1;
     SSL* ssl = nullptr;
-    bench::ChunkedLineReader reader;
+    ChunkedLineReader reader;
   };
 
   explicit WatchStreams(WatchEventSink sink) : sink_(std::move(sink)) {}
@@ -61,4 +61,4 @@ class WatchStreams {
   std::optional<Error> error_;
 };
 
-}  // namespace mk::apibench
+}  // namespace mk::bench

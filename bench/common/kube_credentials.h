@@ -6,7 +6,7 @@
 
 #include "common/error.h"
 
-namespace mk::apibench {
+namespace mk::bench {
 
 struct KubeCredentials {
   std::string server;  // https://127.0.0.1:<port>
@@ -17,4 +17,4 @@ struct KubeCredentials {
 
 Result<KubeCredentials> read_kubeconfig(const std::string& path);
 
-}  // namespace mk::apibench
+}  // namespace mk::bench

@@ -4,7 +4,7 @@
 
 #include "base64.h"
 
-namespace mk::apibench {
+namespace mk::bench {
 namespace {
 
 Result<std::string> decoded(const YAML::Node& map, const char* key) {
@@ -52,4 +52,4 @@ Result<KubeCredentials> read_kubeconfig(const std::string& path) {
   return creds;
 }
 
-}  // namespace mk::apibench
+}  // namespace mk::bench

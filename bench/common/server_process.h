@@ -1,19 +1,20 @@
 #pragma once
-// One `minikube server` started by the benchmark: its own data dir, a free 127.0.0.1 port, the
-// agent off. start() returns once /readyz answers 200 over TLS; the object stops the process
-// by its PID (SIGTERM, then SIGKILL) when it goes away.
+// One `minikube server` started by a benchmark: its own data dir, a free 127.0.0.1 port, the
+// in-process agent off unless asked for. start() returns once /readyz answers 200 over TLS;
+// the object stops the process by its PID (SIGTERM, then SIGKILL) when it goes away.
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "child_process.h"
 #include "common/error.h"
 #include "tls_material.h"
 
-namespace mk::apibench {
+namespace mk::bench {
 
 struct ServerSpec {
   std::string binary;    // absolute path of minikube
@@ -24,6 +25,8 @@ struct ServerSpec {
   // they are read from the kubeconfig the server writes.
   std::shared_ptr<const TlsMaterial> tls;
   std::chrono::seconds deadline{30};
+  bool agent = false;                   // run the server's own agent (no --disable-agent)
+  std::vector<std::string> extra_args;  // appended to the command line
 };
 
 class ServerProcess {
@@ -41,11 +44,11 @@ class ServerProcess {
   void stop() { child_.stop(); }
 
  private:
-  ServerProcess(bench::ChildProcess child, int port, std::string log_path)
+  ServerProcess(ChildProcess child, int port, std::string log_path)
       : child_(std::move(child)), port_(port), log_path_(std::move(log_path)) {}
   Status wait_ready(const ServerSpec& spec, std::chrono::steady_clock::time_point started);
 
-  bench::ChildProcess child_;
+  ChildProcess child_;
   int port_ = 0;
   std::string log_path_;
   std::shared_ptr<const TlsMaterial> tls_;
@@ -58,4 +61,4 @@ Result<int> free_loopback_port();
 // The last lines of a log, for error messages.
 std::string log_tail(const std::string& path, size_t lines = 5);
 
-}  // namespace mk::apibench
+}  // namespace mk::bench

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
-namespace mk::rtbench {
+namespace mk::bench {
 
 namespace fs = std::filesystem;
 
@@ -26,4 +26,4 @@ Status make_busybox_rootfs(const std::string& root, const std::string& busybox) 
   return Status::ok();
 }
 
-}  // namespace mk::rtbench
+}  // namespace mk::bench

@@ -10,12 +10,12 @@
 
 #include "common/error.h"
 
-namespace mk::rtbench {
+namespace mk::bench {
 
 struct CommandResult {
   int exit_code = -1;  // 128 + signal when killed
   int64_t elapsed_ns = 0;
-  std::string output;  // stdout and stderr, up to 8 KiB
+  std::string output;  // stdout and stderr, up to 64 KiB
 };
 
 // argv[0] is an absolute path. The log file is truncated first.
@@ -29,4 +29,4 @@ Result<CommandResult> run_checked(const std::vector<std::string>& argv, const st
 // The last non-empty line of a program's output, for messages.
 std::string last_line(const std::string& output);
 
-}  // namespace mk::rtbench
+}  // namespace mk::bench
