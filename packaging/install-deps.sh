@@ -32,6 +32,7 @@ test_pkgs=(
   crun runc                 # benchmark baselines (bench/runtime)
   podman                    # benchmark baseline (bench/pods: podman kube play)
   nftables conntrack        # inspecting rules and conntrack in network tests
+  iptables                  # benchmark baseline (bench/proxy: kube-proxy's iptables ruleset)
 )
 
 want=("${build_pkgs[@]}")

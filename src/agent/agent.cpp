@@ -14,6 +14,8 @@
 #include "agent/kubelet/host_facts.h"
 #include "agent/kubelet/node_heartbeat.h"
 #include "agent/kubelet/pod_worker.h"
+#include "agent/netpol/netpol.h"
+#include "agent/proxy/proxier.h"
 #include "client/client.h"
 #include "common/log.h"
 #include "runtime/image/importer.h"
@@ -55,11 +57,17 @@ struct Agent::Impl {
   std::unique_ptr<runtime::image::ContentStore> images;
   std::unique_ptr<runtime::pod::Runtime> runtime;
   std::unique_ptr<kubelet::PodWorker> pods;
+  std::unique_ptr<proxy::ServiceProxy> services;
+  std::unique_ptr<netpol::PolicyEnforcer> policies;
 };
 
 Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Agent::~Agent() {
+  // The proxy's and the policies' rules stay in place, like the pods: traffic keeps flowing
+  // while the agent restarts, and the next start replaces them in one transaction.
+  if (impl_ && impl_->services) impl_->services->stop();
+  if (impl_ && impl_->policies) impl_->policies->stop();
   if (impl_ && impl_->pods) impl_->pods->stop();
   if (impl_ && impl_->heartbeat) impl_->heartbeat->stop();
 }
@@ -133,6 +141,20 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
   impl->pods = std::make_unique<kubelet::PodWorker>(*impl->joined.client, *impl->runtime, *impl->images,
                                                     std::move(pod_settings));
   impl->pods->start();
+
+  // Services and NetworkPolicies, in nftables tables named after the node.
+  if (!config.disable_kube_proxy) {
+    proxy::ProxyConfig proxy_config;
+    proxy_config.node_name = impl->node_name;
+    impl->services = std::make_unique<proxy::ServiceProxy>(*impl->joined.client, proxy_config);
+    if (auto ok = impl->services->start(); !ok) return ok.error();
+  }
+  if (!config.disable_network_policy) {
+    netpol::NetpolConfig policy_config;
+    policy_config.node_name = impl->node_name;
+    impl->policies = std::make_unique<netpol::PolicyEnforcer>(*impl->joined.client, policy_config);
+    if (auto ok = impl->policies->start(); !ok) return ok.error();
+  }
   MK_LOG(info) << "agent: node " << impl->node_name << " joined " << config.join_url;
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));
 }

@@ -18,6 +18,8 @@ struct AgentConfig {
   // that file exists.
   std::string private_registry;
   std::string cgroup_root = "minikube";  // the pods' cgroups go under <cgroup_root>/kubepods
+  bool disable_kube_proxy = false;      // no service proxy rules (another proxy programs Services)
+  bool disable_network_policy = false;  // no NetworkPolicy enforcement
 };
 
 }  // namespace mk::agent

@@ -12,6 +12,8 @@ agent::AgentConfig to_agent_config(const Settings& s) {
   cfg.token_file = s.text("token-file");
   cfg.join_url = s.text("join");
   cfg.debug = s.boolean("debug");
+  cfg.disable_kube_proxy = s.boolean("disable-kube-proxy");
+  cfg.disable_network_policy = s.boolean("disable-network-policy");
   return cfg;
 }
 

@@ -183,6 +183,8 @@ int run_server(const Settings& settings, bool dry_run) {
       ac.join_url = url;
       ac.token = token;
       ac.control_plane = true;
+      ac.disable_kube_proxy = config->disable_kube_proxy;
+      ac.disable_network_policy = config->disable_network_policy;
       agent_starter = std::thread([&local_agent, ac] {
         auto started = agent::Agent::start(ac);
         if (!started) MK_LOG(error) << "server: the local agent did not start: " << started.error().message;

@@ -112,6 +112,11 @@ std::vector<OptionSpec> build_table() {
 
   add({.name = "disable-agent", .group = "Agent", .help = "Run no node components on this server",
        .kind = K::boolean, .commands = kServer, .default_value = {s.disable_agent ? "true" : "false"}});
+  add({.name = "disable-kube-proxy", .group = "Agent",
+       .help = "Program no Service rules on this node (when another proxy does)", .kind = K::boolean,
+       .commands = both, .default_value = {s.disable_kube_proxy ? "true" : "false"}});
+  add({.name = "disable-network-policy", .group = "Agent", .help = "Enforce no NetworkPolicies on this node",
+       .kind = K::boolean, .commands = both, .default_value = {s.disable_network_policy ? "true" : "false"}});
   return t;
 }
 

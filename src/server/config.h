@@ -36,6 +36,8 @@ struct ServerConfig {
   uint32_t write_kubeconfig_mode = 0600;
 
   bool disable_agent = false;
+  bool disable_kube_proxy = false;      // the agent programs no Service rules
+  bool disable_network_policy = false;  // the agent enforces no NetworkPolicies
   bool debug = false;
 
   // Called once the API serves (with its loopback URL and the join token) and before shutdown:
