@@ -25,12 +25,12 @@ std::string event_name(const std::string& object_name) {
 }  // namespace
 
 void EventRecorder::record(const json& object, const std::string& type, const std::string& reason,
-                           const std::string& message) {
+                           const std::string& message, const std::string& field_path) {
   const std::string ns = api::string_at(object, "metadata.namespace", "default");
   const std::string name = api::string_at(object, "metadata.name");
   const std::string uid = api::string_at(object, "metadata.uid");
   const std::string now = api::format_time(std::chrono::system_clock::now());
-  const std::string key = uid + "\n" + reason + "\n" + message;
+  const std::string key = uid + "\n" + field_path + "\n" + reason + "\n" + message;
 
   std::lock_guard lock(mu_);
   if (auto it = seen_.find(key); it != seen_.end()) {
@@ -62,8 +62,10 @@ void EventRecorder::record(const json& object, const std::string& type, const st
       {"lastTimestamp", now},
       {"count", 1},
       {"reportingComponent", component_},
-      {"reportingInstance", ""},
+      {"reportingInstance", host_},
   };
+  if (!host_.empty()) ev["source"]["host"] = host_;
+  if (!field_path.empty()) ev["involvedObject"]["fieldPath"] = field_path;
   if (ev["involvedObject"]["namespace"] == "") ev["involvedObject"].erase("namespace");
   auto created = client_.create(kEvents, ns, ev);
   if (created) {

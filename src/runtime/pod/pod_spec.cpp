@@ -84,6 +84,36 @@ Result<int64_t> parse_scaled(const std::string& text, bool allow_milli, long dou
   return make_error(Errc::invalid_argument, "parse quantity \"" + text + "\": unknown suffix");
 }
 
+Result<ContainerSpec> read_container(const json& cj, const json& pod_security) {
+  ContainerSpec c;
+  c.name = text(cj, "name");
+  c.image = text(cj, "image");
+  c.command = strings(cj, "command");
+  c.args = strings(cj, "args");
+  c.working_dir = text(cj, "workingDir");
+  c.tty = cj.value("tty", false);
+  c.stdin_open = cj.value("stdin", false);
+  for (const auto& e : cj.value("env", json::array())) {
+    if (e.contains("name")) c.env.emplace_back(text(e, "name"), text(e, "value"));
+  }
+  const json security = cj.value("securityContext", json::object());
+  c.privileged = security.value("privileged", false);
+  c.read_only_rootfs = security.value("readOnlyRootFilesystem", false);
+  for (const json* sc : {&pod_security, &security}) {
+    if (sc->contains("runAsUser")) c.run_as_user = (*sc)["runAsUser"].get<int64_t>();
+    if (sc->contains("runAsGroup")) c.run_as_group = (*sc)["runAsGroup"].get<int64_t>();
+  }
+  if (security.contains("capabilities")) {
+    c.cap_add = strings(security["capabilities"], "add");
+    c.cap_drop = strings(security["capabilities"], "drop");
+  }
+  for (const auto& mj : cj.value("volumeMounts", json::array())) {
+    c.volume_mounts.push_back({text(mj, "name"), text(mj, "mountPath"), text(mj, "subPath"), mj.value("readOnly", false)});
+  }
+  if (auto s = read_resources(cj.value("resources", json::object()), c); !s) return s.error().wrap("read pod");
+  return c;
+}
+
 }  // namespace
 
 Result<int64_t> parse_memory(const std::string& text) { return parse_scaled(text, false); }
@@ -130,67 +160,79 @@ Result<PodSpec> pod_from_json(const json& pod) {
     out.volumes.push_back(std::move(v));
   }
   json pod_security = spec.value("securityContext", json::object());
-  for (const auto& cj : spec.value("containers", json::array())) {
-    ContainerSpec c;
-    c.name = text(cj, "name");
-    c.image = text(cj, "image");
-    c.command = strings(cj, "command");
-    c.args = strings(cj, "args");
-    c.working_dir = text(cj, "workingDir");
-    c.tty = cj.value("tty", false);
-    c.stdin_open = cj.value("stdin", false);
-    for (const auto& e : cj.value("env", json::array())) {
-      if (e.contains("name")) c.env.emplace_back(text(e, "name"), text(e, "value"));
+  for (const char* list : {"initContainers", "containers"}) {
+    for (const auto& cj : spec.value(list, json::array())) {
+      auto c = read_container(cj, pod_security);
+      if (!c) return c.error();
+      (std::string(list) == "containers" ? out.containers : out.init_containers).push_back(std::move(*c));
     }
-    json security = cj.value("securityContext", json::object());
-    c.privileged = security.value("privileged", false);
-    c.read_only_rootfs = security.value("readOnlyRootFilesystem", false);
-    for (const json* sc : {&pod_security, &security}) {
-      if (sc->contains("runAsUser")) c.run_as_user = (*sc)["runAsUser"].get<int64_t>();
-      if (sc->contains("runAsGroup")) c.run_as_group = (*sc)["runAsGroup"].get<int64_t>();
-    }
-    if (security.contains("capabilities")) {
-      c.cap_add = strings(security["capabilities"], "add");
-      c.cap_drop = strings(security["capabilities"], "drop");
-    }
-    for (const auto& mj : cj.value("volumeMounts", json::array())) {
-      c.volume_mounts.push_back({text(mj, "name"), text(mj, "mountPath"), text(mj, "subPath"), mj.value("readOnly", false)});
-    }
-    if (auto s = read_resources(cj.value("resources", json::object()), c); !s) return s.error().wrap("read pod");
-    out.containers.push_back(std::move(c));
   }
   return out;
 }
 
+static json container_to_json(const ContainerSpec& c) {
+  json env = json::array();
+  for (const auto& [k, v] : c.env) env.push_back({k, v});
+  json j = {{"name", c.name}, {"image", c.image}, {"command", c.command}, {"args", c.args},
+            {"env", env}, {"working_dir", c.working_dir}, {"tty", c.tty}, {"stdin", c.stdin_open},
+            {"privileged", c.privileged}, {"read_only_rootfs", c.read_only_rootfs},
+            {"cap_add", c.cap_add}, {"cap_drop", c.cap_drop}, {"rootfs", c.rootfs},
+            {"layers", c.layers}, {"image_config", c.image_config}};
+  if (c.run_as_user) j["run_as_user"] = *c.run_as_user;
+  if (c.run_as_group) j["run_as_group"] = *c.run_as_group;
+  if (c.cpu_request_milli) j["cpu_request_milli"] = *c.cpu_request_milli;
+  if (c.cpu_limit_milli) j["cpu_limit_milli"] = *c.cpu_limit_milli;
+  if (c.memory_request) j["memory_request"] = *c.memory_request;
+  if (c.memory_limit) j["memory_limit"] = *c.memory_limit;
+  json mounts = json::array();
+  for (const auto& m : c.volume_mounts)
+    mounts.push_back({{"name", m.name}, {"mount_path", m.mount_path}, {"sub_path", m.sub_path}, {"read_only", m.read_only}});
+  j["volume_mounts"] = mounts;
+  return j;
+}
+
 json to_json(const PodSpec& s) {
-  json containers = json::array();
-  for (const auto& c : s.containers) {
-    json env = json::array();
-    for (const auto& [k, v] : c.env) env.push_back({k, v});
-    json j = {{"name", c.name}, {"image", c.image}, {"command", c.command}, {"args", c.args},
-              {"env", env}, {"working_dir", c.working_dir}, {"tty", c.tty}, {"stdin", c.stdin_open},
-              {"privileged", c.privileged}, {"read_only_rootfs", c.read_only_rootfs},
-              {"cap_add", c.cap_add}, {"cap_drop", c.cap_drop}, {"rootfs", c.rootfs},
-              {"layers", c.layers}, {"image_config", c.image_config}};
-    if (c.run_as_user) j["run_as_user"] = *c.run_as_user;
-    if (c.run_as_group) j["run_as_group"] = *c.run_as_group;
-    if (c.cpu_request_milli) j["cpu_request_milli"] = *c.cpu_request_milli;
-    if (c.cpu_limit_milli) j["cpu_limit_milli"] = *c.cpu_limit_milli;
-    if (c.memory_request) j["memory_request"] = *c.memory_request;
-    if (c.memory_limit) j["memory_limit"] = *c.memory_limit;
-    json mounts = json::array();
-    for (const auto& m : c.volume_mounts)
-      mounts.push_back({{"name", m.name}, {"mount_path", m.mount_path}, {"sub_path", m.sub_path}, {"read_only", m.read_only}});
-    j["volume_mounts"] = mounts;
-    containers.push_back(j);
-  }
+  json containers = json::array(), init_containers = json::array();
+  for (const auto& c : s.containers) containers.push_back(container_to_json(c));
+  for (const auto& c : s.init_containers) init_containers.push_back(container_to_json(c));
   json volumes = json::array();
   for (const auto& v : s.volumes)
     volumes.push_back({{"name", v.name}, {"host_path", v.host_path}, {"empty_dir", v.empty_dir}, {"unsupported", v.unsupported}});
   return {{"uid", s.uid}, {"name", s.name}, {"namespace", s.namespace_name}, {"hostname", s.hostname},
           {"host_network", s.host_network}, {"host_pid", s.host_pid}, {"host_ipc", s.host_ipc},
           {"dns_servers", s.dns_servers}, {"dns_searches", s.dns_searches}, {"dns_options", s.dns_options},
-          {"grace_seconds", s.grace_seconds}, {"volumes", volumes}, {"containers", containers}};
+          {"grace_seconds", s.grace_seconds}, {"volumes", volumes}, {"init_containers", init_containers},
+          {"containers", containers}};
+}
+
+// Throws json::exception on a malformed entry (caught by spec_from_json).
+static ContainerSpec container_from_json(const json& cj) {
+  ContainerSpec c;
+  c.name = cj.at("name").get<std::string>();
+  c.image = cj.value("image", "");
+  c.command = cj.value("command", std::vector<std::string>{});
+  c.args = cj.value("args", std::vector<std::string>{});
+  for (const auto& e : cj.value("env", json::array())) c.env.emplace_back(e[0].get<std::string>(), e[1].get<std::string>());
+  c.working_dir = cj.value("working_dir", "");
+  c.tty = cj.value("tty", false);
+  c.stdin_open = cj.value("stdin", false);
+  c.privileged = cj.value("privileged", false);
+  c.read_only_rootfs = cj.value("read_only_rootfs", false);
+  c.cap_add = cj.value("cap_add", std::vector<std::string>{});
+  c.cap_drop = cj.value("cap_drop", std::vector<std::string>{});
+  c.rootfs = cj.value("rootfs", "");
+  c.layers = cj.value("layers", std::vector<std::string>{});
+  c.image_config = cj.value("image_config", json::object());
+  if (cj.contains("run_as_user")) c.run_as_user = cj["run_as_user"].get<int64_t>();
+  if (cj.contains("run_as_group")) c.run_as_group = cj["run_as_group"].get<int64_t>();
+  if (cj.contains("cpu_request_milli")) c.cpu_request_milli = cj["cpu_request_milli"].get<int64_t>();
+  if (cj.contains("cpu_limit_milli")) c.cpu_limit_milli = cj["cpu_limit_milli"].get<int64_t>();
+  if (cj.contains("memory_request")) c.memory_request = cj["memory_request"].get<int64_t>();
+  if (cj.contains("memory_limit")) c.memory_limit = cj["memory_limit"].get<int64_t>();
+  for (const auto& mj : cj.value("volume_mounts", json::array()))
+    c.volume_mounts.push_back({mj.at("name").get<std::string>(), mj.value("mount_path", ""), mj.value("sub_path", ""),
+                               mj.value("read_only", false)});
+  return c;
 }
 
 Result<PodSpec> spec_from_json(const json& j) {
@@ -210,43 +252,34 @@ Result<PodSpec> spec_from_json(const json& j) {
     for (const auto& vj : j.value("volumes", json::array()))
       s.volumes.push_back({vj.at("name").get<std::string>(), vj.value("host_path", ""), vj.value("empty_dir", false),
                            vj.value("unsupported", "")});
-    for (const auto& cj : j.value("containers", json::array())) {
-      ContainerSpec c;
-      c.name = cj.at("name").get<std::string>();
-      c.image = cj.value("image", "");
-      c.command = cj.value("command", std::vector<std::string>{});
-      c.args = cj.value("args", std::vector<std::string>{});
-      for (const auto& e : cj.value("env", json::array())) c.env.emplace_back(e[0].get<std::string>(), e[1].get<std::string>());
-      c.working_dir = cj.value("working_dir", "");
-      c.tty = cj.value("tty", false);
-      c.stdin_open = cj.value("stdin", false);
-      c.privileged = cj.value("privileged", false);
-      c.read_only_rootfs = cj.value("read_only_rootfs", false);
-      c.cap_add = cj.value("cap_add", std::vector<std::string>{});
-      c.cap_drop = cj.value("cap_drop", std::vector<std::string>{});
-      c.rootfs = cj.value("rootfs", "");
-      c.layers = cj.value("layers", std::vector<std::string>{});
-      c.image_config = cj.value("image_config", json::object());
-      if (cj.contains("run_as_user")) c.run_as_user = cj["run_as_user"].get<int64_t>();
-      if (cj.contains("run_as_group")) c.run_as_group = cj["run_as_group"].get<int64_t>();
-      if (cj.contains("cpu_request_milli")) c.cpu_request_milli = cj["cpu_request_milli"].get<int64_t>();
-      if (cj.contains("cpu_limit_milli")) c.cpu_limit_milli = cj["cpu_limit_milli"].get<int64_t>();
-      if (cj.contains("memory_request")) c.memory_request = cj["memory_request"].get<int64_t>();
-      if (cj.contains("memory_limit")) c.memory_limit = cj["memory_limit"].get<int64_t>();
-      for (const auto& mj : cj.value("volume_mounts", json::array()))
-        c.volume_mounts.push_back({mj.at("name").get<std::string>(), mj.value("mount_path", ""), mj.value("sub_path", ""),
-                                   mj.value("read_only", false)});
-      s.containers.push_back(std::move(c));
-    }
+    for (const auto& cj : j.value("init_containers", json::array())) s.init_containers.push_back(container_from_json(cj));
+    for (const auto& cj : j.value("containers", json::array())) s.containers.push_back(container_from_json(cj));
     return s;
   } catch (const json::exception& e) {
     return make_error(Errc::corrupt, std::string("read pod spec: ") + e.what());
   }
 }
 
+std::vector<const ContainerSpec*> all_containers(const PodSpec& spec) {
+  std::vector<const ContainerSpec*> out;
+  for (const auto& c : spec.init_containers) out.push_back(&c);
+  for (const auto& c : spec.containers) out.push_back(&c);
+  return out;
+}
+
+const ContainerSpec* find_container(const PodSpec& spec, const std::string& name) {
+  for (const ContainerSpec* c : all_containers(spec))
+    if (c->name == name) return c;
+  return nullptr;
+}
+
 QosClass qos_class(const PodSpec& spec) {
   bool any = false, guaranteed = true;
-  for (const auto& c : spec.containers) {
+  std::vector<const ContainerSpec*> all;
+  for (const auto& c : spec.init_containers) all.push_back(&c);
+  for (const auto& c : spec.containers) all.push_back(&c);
+  for (const ContainerSpec* cp : all) {
+    const ContainerSpec& c = *cp;
     if (c.cpu_request_milli || c.memory_request || c.cpu_limit_milli || c.memory_limit) any = true;
     if (!c.cpu_limit_milli || !c.memory_limit || c.cpu_request_milli != c.cpu_limit_milli ||
         c.memory_request != c.memory_limit) {
@@ -283,7 +316,8 @@ Status validate(const PodSpec& spec) {
     if (!volume_names.insert(v.name).second)
       return make_error(Errc::invalid_argument, "pod " + spec.name + ": volume \"" + v.name + "\" is defined twice");
   }
-  for (const auto& c : spec.containers) {
+  for (const ContainerSpec* cp : all_containers(spec)) {
+    const ContainerSpec& c = *cp;
     for (const auto& m : c.volume_mounts) {
       if (!volume_names.count(m.name))
         return make_error(Errc::invalid_argument, "pod " + spec.name + ": container " + c.name + " mounts volume \"" +
@@ -305,7 +339,8 @@ Status validate(const PodSpec& spec) {
     }
   }
   std::set<std::string> names;
-  for (const auto& c : spec.containers) {
+  for (const ContainerSpec* cp : all_containers(spec)) {
+    const ContainerSpec& c = *cp;
     if (!dns_label(c.name)) {
       return make_error(Errc::invalid_argument, "pod " + spec.name + ": container name \"" + c.name + "\" is not a DNS label");
     }

@@ -58,8 +58,15 @@ struct PodSpec {
   std::vector<std::string> dns_servers, dns_searches, dns_options;
   int64_t grace_seconds = 30;
   std::vector<VolumeSpec> volumes;
+  // Init containers are not started by run_pod; the kubelet starts them one by one.
+  std::vector<ContainerSpec> init_containers;
   std::vector<ContainerSpec> containers;
 };
+
+// Init containers first, then the app containers.
+std::vector<const ContainerSpec*> all_containers(const PodSpec& spec);
+// The init or app container of that name, or nullptr.
+const ContainerSpec* find_container(const PodSpec& spec, const std::string& name);
 
 enum class QosClass { guaranteed, burstable, best_effort };
 

@@ -127,6 +127,17 @@ std::string Runtime::log_path(const std::string& uid, const std::string& contain
   return pod_dir(uid) + "/logs/" + container + ".log";
 }
 
+std::string Runtime::previous_log_path(const std::string& uid, const std::string& container) const {
+  return pod_dir(uid) + "/logs/" + container + ".previous.log";
+}
+
+std::string Runtime::netns_path(const std::string& uid) const {
+  std::string dir = pod_dir(uid);
+  auto spec = load_spec(dir);
+  if (!spec) return "";
+  return sandbox_paths(dir, *spec).net;
+}
+
 Result<std::vector<std::string>> Runtime::recover() {
   std::vector<std::string> live;
   std::error_code ec;
@@ -159,7 +170,7 @@ Result<std::vector<std::string>> Runtime::recover() {
   return live;
 }
 
-Result<PodStatus> Runtime::run_pod(const PodSpec& spec) {
+Result<PodStatus> Runtime::run_pod(const PodSpec& spec, bool start_containers) {
   if (auto s = validate(spec); !s) return s.error();
   std::string dir = pod_dir(spec.uid);
   if (::access(dir.c_str(), F_OK) == 0) {
@@ -181,8 +192,10 @@ Result<PodStatus> Runtime::run_pod(const PodSpec& spec) {
   if (!layout) return layout.error().wrap("run pod " + spec.uid);
   if (auto cg = cgroup::Cgroup::create(*layout, pod_cgroup(spec)); !cg) return cg.error().wrap("run pod " + spec.uid);
   if (auto s = launch_shim(config_.shim_path, dir); !s) return s.error();
-  for (const auto& c : spec.containers) {
-    if (auto s = start_container(dir, spec, c); !s) return s.error().wrap("run pod " + spec.uid);
+  if (start_containers) {
+    for (const auto& c : spec.containers) {
+      if (auto s = start_container(dir, spec, c); !s) return s.error().wrap("run pod " + spec.uid);
+    }
   }
   return status(spec.uid);
 }
@@ -295,6 +308,87 @@ Status Runtime::start_container(const std::string& dir, const PodSpec& spec, con
   return Status::ok();
 }
 
+// Keeps a finished run as the previous one before the container starts again (see runtime.h).
+static Status archive_previous_run(const std::string& dir, const std::string& name, const std::string& log,
+                                   const std::string& previous_log) {
+  std::string cdir = dir + "/containers/" + name;
+  auto last = shim::read_json_file(cdir + "/state.json");
+  if (!last) return Status::ok();  // never ran
+  shim::ContainerState state = shim::state_from_json(*last);
+  if (state.phase == shim::Phase::created) return Status::ok();
+  json restarts = json::object();
+  if (auto r = shim::read_json_file(cdir + "/restarts.json")) restarts = *r;
+  // Archived already (minikube stopped between this and the start): count it once.
+  if (restarts.contains("previous") &&
+      shim::state_from_json(restarts["previous"]).started_at_ns == state.started_at_ns) {
+    return Status::ok();
+  }
+  restarts["restart_count"] = restarts.value("restart_count", 0) + 1;
+  restarts["previous"] = *last;
+  std::error_code ec;
+  for (int i = 0; i <= 9; ++i) {
+    std::string suffix = i == 0 ? "" : "." + std::to_string(i);
+    std::filesystem::remove(previous_log + suffix, ec);
+    if (::access((log + suffix).c_str(), F_OK) == 0) std::filesystem::rename(log + suffix, previous_log + suffix, ec);
+  }
+  // A new container gets a new writable layer.
+  for (const char* sub : {"/upper", "/work"}) {
+    if (std::filesystem::exists(cdir + sub, ec)) {
+      std::filesystem::remove_all(cdir + sub, ec);
+      if (ec) return make_error(Errc::io, "clear " + cdir + sub + ": " + ec.message());
+    }
+  }
+  return shim::write_file_atomic(cdir + "/restarts.json", restarts.dump() + "\n");
+}
+
+Status Runtime::start_container(const std::string& uid, const std::string& name) {
+  std::string dir = pod_dir(uid);
+  std::string what = "start container " + name + " of pod " + uid;
+  auto spec = load_spec(dir);
+  if (!spec) return spec.error().wrap(what);
+  const ContainerSpec* c = find_container(*spec, name);
+  if (!c) return make_error(Errc::not_found, what + ": no such container");
+  if (live_shim_pid(dir) <= 0) return make_error(Errc::unavailable, what + ": the pod's shim is not running");
+  if (auto current = status(uid)) {
+    for (const auto& cs : current->containers) {
+      if (cs.name == name && cs.state.phase == shim::Phase::running) {
+        return make_error(Errc::already_exists, what + ": it is running");
+      }
+    }
+  }
+  if (auto s = archive_previous_run(dir, name, log_path(uid, name), previous_log_path(uid, name)); !s) {
+    return s.error().wrap(what);
+  }
+  // A fresh cgroup, so that the OOM kill counter tells about this run only.
+  if (auto layout = cgroup::detect()) {
+    if (auto cg = cgroup::Cgroup::open(*layout, pod_cgroup(*spec) + "/" + name)) {
+      (void)cg->kill_all();
+      wait_empty(*cg, std::chrono::seconds(5));
+      (void)cg->remove();
+    }
+  }
+  if (auto s = start_container(dir, *spec, *c); !s) return s.error().wrap(what);
+  return Status::ok();
+}
+
+Status Runtime::stop_container(const std::string& uid, const std::string& name, int64_t grace_seconds) {
+  std::string dir = pod_dir(uid);
+  if (live_shim_pid(dir) <= 0) return Status::ok();  // nothing of the pod runs
+  auto current = status(uid);
+  if (!current) return current.error();
+  bool running = false;
+  for (const auto& cs : current->containers) running |= cs.name == name && cs.state.phase == shim::Phase::running;
+  if (!running) return Status::ok();
+  auto reply = call_shim(dir, {{"op", "stop"}, {"container", name}, {"grace_seconds", grace_seconds}});
+  if (!reply) return reply.error().wrap("stop container " + name + " of pod " + uid);
+  return Status::ok();
+}
+
+Status Runtime::restart_container(const std::string& uid, const std::string& name, int64_t grace_seconds) {
+  if (auto s = stop_container(uid, name, grace_seconds); !s) return s;
+  return start_container(uid, name);
+}
+
 Status Runtime::stop_pod(const std::string& uid, std::optional<int64_t> grace_seconds) {
   std::string dir = pod_dir(uid);
   auto spec = load_spec(dir);
@@ -303,10 +397,10 @@ Status Runtime::stop_pod(const std::string& uid, std::optional<int64_t> grace_se
   if (live_shim_pid(dir) > 0) {
     // Every container gets its stop signal at once; the replies come as they exit.
     std::vector<shim::UniqueFd> waiting;
-    for (const auto& c : spec->containers) {
+    for (const ContainerSpec* c : all_containers(*spec)) {
       auto sock = connect_shim(dir);
       if (!sock) break;
-      if (shim::send_message(sock->get(), {{"op", "stop"}, {"container", c.name}, {"grace_seconds", grace}})) {
+      if (shim::send_message(sock->get(), {{"op", "stop"}, {"container", c->name}, {"grace_seconds", grace}})) {
         waiting.push_back(std::move(*sock));
       }
     }
@@ -342,8 +436,8 @@ Status Runtime::remove_pod(const std::string& uid) {
   if (spec) {
     auto layout = cgroup::detect();
     if (!layout) return layout.error().wrap("remove pod " + uid);
-    for (const auto& c : spec->containers) {
-      if (auto cg = cgroup::Cgroup::open(*layout, pod_cgroup(*spec) + "/" + c.name)) {
+    for (const ContainerSpec* c : all_containers(*spec)) {
+      if (auto cg = cgroup::Cgroup::open(*layout, pod_cgroup(*spec) + "/" + c->name)) {
         if (auto s = cg->remove(); !s) return s.error().wrap("remove pod " + uid);
       }
     }
@@ -372,8 +466,15 @@ Result<PodStatus> Runtime::status(const std::string& uid) const {
   if (out.shim_pid > 0) {
     if (auto reply = call_shim(dir, {{"op", "status"}})) live = reply->body.value("containers", json::object());
   }
-  for (const auto& c : spec->containers) {
-    ContainerStatus cs{c.name, {}};
+  for (const ContainerSpec* cp : all_containers(*spec)) {
+    const ContainerSpec& c = *cp;
+    ContainerStatus cs;
+    cs.name = c.name;
+    cs.init = out.containers.size() < spec->init_containers.size();  // init containers come first
+    if (auto r = shim::read_json_file(dir + "/containers/" + c.name + "/restarts.json")) {
+      cs.restart_count = r->value("restart_count", 0);
+      if (r->contains("previous")) cs.last_state = shim::state_from_json((*r)["previous"]);
+    }
     if (live.is_object() && live.contains(c.name)) {
       cs.state = shim::state_from_json(live[c.name]);
     } else if (auto j = shim::read_json_file(dir + "/containers/" + c.name + "/state.json")) {
@@ -439,6 +540,20 @@ Result<int> Runtime::exec(const std::string& uid, const std::string& container, 
   auto reply = shim::receive_message(sock->get());
   if (!reply) return reply.error();
   if (!reply->body.value("ok", false)) return make_error(Errc::internal, reply->body.value("error", "exec failed"));
+  if (request.timeout_ms > 0) {
+    pollfd pfd{sock->get(), POLLIN, 0};
+    int n;
+    do {
+      n = ::poll(&pfd, 1, static_cast<int>(request.timeout_ms));
+    } while (n < 0 && errno == EINTR);
+    if (n == 0) {
+      // The process is the shim's child and not reaped yet (its exit code would be waiting on
+      // this socket), so its pid still names it.
+      if (int pid = reply->body.value("pid", 0); pid > 0) ::kill(pid, SIGKILL);
+      return make_error(Errc::cancelled, "exec in " + uid + "/" + container + ": timed out after " +
+                                             std::to_string(request.timeout_ms) + "ms");
+    }
+  }
   auto done = shim::receive_message(sock->get());
   if (!done) return done.error().wrap("exec in " + uid + "/" + container + ": wait for exit");
   return done->body.value("exit_code", -1);

@@ -5,7 +5,8 @@
 //   shim.json         the shim's pid and start time; shim.sock its control socket; shim.log
 //   ns/               the held namespaces (see sandbox.h); hostname, hosts, resolv.conf
 //   containers/<name>/config.json, state.json (see runtime/shim/container_files.h)
-//   logs/<name>.log   CRI-format logs, rotated to .1 .. .4
+//   containers/<name>/restarts.json   restart count and the previous run's state (once restarted)
+//   logs/<name>.log   CRI-format logs, rotated to .1 .. .4; <name>.previous.log* the previous run's
 // Cgroups: <cgroup-root>/kubepods[/burstable|/besteffort]/pod<uid>/<container>.
 // Nothing is kept in memory that is not on disk, so a new Runtime (after minikube restarts)
 // sees the same pods; recover() checks their shims and never starts a second one.
@@ -33,6 +34,9 @@ struct RuntimeConfig {
 struct ContainerStatus {
   std::string name;
   shim::ContainerState state;
+  bool init = false;       // an init container
+  int restart_count = 0;   // how often start_container restarted it
+  std::optional<shim::ContainerState> last_state;  // its previous run, once restarted
 };
 
 struct PodStatus {
@@ -45,6 +49,9 @@ struct ExecRequest {
   std::vector<std::string> args;
   std::vector<std::string> env;
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // passed to the process as they are
+  // 0: wait as long as it runs. Otherwise the process is killed after that long and exec
+  // returns Errc::cancelled.
+  int64_t timeout_ms = 0;
 };
 
 class Runtime {
@@ -58,9 +65,20 @@ class Runtime {
   // running are recorded as exited (reason Unknown). Returns the uids of live pods.
   Result<std::vector<std::string>> recover();
 
-  // Sets up the sandbox, cgroups and shim, and starts every container. A uid whose pod exists
-  // already is refused (Errc::already_exists), so nothing ever runs twice.
-  Result<PodStatus> run_pod(const PodSpec& spec);
+  // Sets up the sandbox, cgroups and shim, and starts every app container (with
+  // `start_containers` false, none: the kubelet starts them, init containers first, with
+  // start_container). A uid whose pod exists already is refused (Errc::already_exists), so
+  // nothing ever runs twice.
+  Result<PodStatus> run_pod(const PodSpec& spec, bool start_containers = true);
+  // Starts one init or app container of a pod whose shim runs. A container that ran before is
+  // restarted as a new container would be: its last run is kept as the previous one (state in
+  // restarts.json, log moved to previous_log_path()), its restart count goes up, its writable
+  // layer and its cgroup (with the OOM counter) start afresh.
+  Status start_container(const std::string& uid, const std::string& name);
+  // Stops one container (stop signal, SIGKILL after the grace period) and returns once it exited.
+  Status stop_container(const std::string& uid, const std::string& name, int64_t grace_seconds);
+  // stop_container, then start_container.
+  Status restart_container(const std::string& uid, const std::string& name, int64_t grace_seconds);
   // Stops every container (stop signal, SIGKILL after the grace period), kills what is left in
   // the pod's cgroup and lets the shim exit.
   Status stop_pod(const std::string& uid, std::optional<int64_t> grace_seconds = std::nullopt);
@@ -73,6 +91,10 @@ class Runtime {
   Result<std::string> resolve(const std::string& uid_or_name) const;
   // The CRI log file of a container (the current one; rotated ones are <path>.1 ...).
   std::string log_path(const std::string& uid, const std::string& container) const;
+  // The log of the container's previous run (`kubectl logs --previous`), rotated ones beside it.
+  std::string previous_log_path(const std::string& uid, const std::string& container) const;
+  // The pod's network namespace file; "" for hostNetwork pods (or no such pod).
+  std::string netns_path(const std::string& uid) const;
   // Runs a process in a running container and waits for its exit code.
   Result<int> exec(const std::string& uid, const std::string& container, const ExecRequest& request);
   // Runs a process with a terminal: returns the pty's primary side and the connection on which
