@@ -70,7 +70,9 @@ struct Node {
 std::unique_ptr<Process> start_agent(const Server& server, const std::string& data_dir, const std::string& log) {
   return std::make_unique<Process>(
       std::vector<std::string>{std::getenv("MINIKUBE_BIN"), "agent", "--join", server.url(), "--token", join_token(server),
-                               "--node-name", "e2e-life", "--data-dir", data_dir},
+                               "--node-name", "e2e-life", "--data-dir", data_dir,
+                               // No nftables tables in the host's namespace from a test.
+                               "--disable-kube-proxy", "--disable-network-policy"},
       std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null", log + ".out", log);
 }
 
