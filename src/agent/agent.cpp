@@ -9,10 +9,13 @@
 #include <sstream>
 #include <string>
 
+#include "agent/cluster_settings.h"
 #include "agent/config.h"
+#include "agent/dns/cluster_dns.h"
 #include "agent/join.h"
 #include "agent/kubelet/host_facts.h"
 #include "agent/kubelet/node_heartbeat.h"
+#include "agent/kubelet/pod_dns.h"
 #include "agent/kubelet/pod_worker.h"
 #include "agent/netpol/netpol.h"
 #include "agent/proxy/proxier.h"
@@ -59,6 +62,7 @@ struct Agent::Impl {
   std::unique_ptr<kubelet::PodWorker> pods;
   std::unique_ptr<proxy::ServiceProxy> services;
   std::unique_ptr<netpol::PolicyEnforcer> policies;
+  std::unique_ptr<dns::ClusterDns> dns;
 };
 
 Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -70,6 +74,7 @@ Agent::~Agent() {
   if (impl_ && impl_->policies) impl_->policies->stop();
   if (impl_ && impl_->pods) impl_->pods->stop();
   if (impl_ && impl_->heartbeat) impl_->heartbeat->stop();
+  if (impl_) impl_->dns.reset();
 }
 
 const std::string& Agent::node_name() const { return impl_->node_name; }
@@ -98,6 +103,8 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
   auto joined = join(config.join_url, token);
   if (!joined) return joined.error();
   impl->joined = std::move(*joined);
+
+  api::ClusterSettings cluster = read_cluster_settings(*impl->joined.client);
 
   kubelet::NodeSettings settings;
   settings.name = impl->node_name;
@@ -137,6 +144,19 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
     auto registries = runtime::image::load_registries(registries_path);
     if (!registries) return registries.error().wrap("read " + registries_path);
     pod_settings.registries = std::move(*registries);
+  }
+  pod_settings.dns = kubelet::pod_dns_settings(cluster.cluster_dns, cluster.cluster_domain);
+
+  // Cluster DNS before the pods, so they resolve from their first start. Without it (no
+  // CAP_NET_ADMIN, the address taken) the node still runs pods.
+  if (!config.disable_cluster_dns) {
+    dns::ClusterDnsConfig dns_config;
+    dns_config.node_name = impl->node_name;
+    dns_config.cluster_dns = cluster.cluster_dns;
+    dns_config.cluster_domain = cluster.cluster_domain;
+    auto started = dns::ClusterDns::start(*impl->joined.client, dns_config);
+    if (!started) MK_LOG(warn) << "agent: cluster DNS not started: " << started.error().message;
+    else impl->dns = std::move(*started);
   }
   impl->pods = std::make_unique<kubelet::PodWorker>(*impl->joined.client, *impl->runtime, *impl->images,
                                                     std::move(pod_settings));

@@ -20,6 +20,7 @@ struct AgentConfig {
   std::string cgroup_root = "minikube";  // the pods' cgroups go under <cgroup_root>/kubepods
   bool disable_kube_proxy = false;      // no service proxy rules (another proxy programs Services)
   bool disable_network_policy = false;  // no NetworkPolicy enforcement
+  bool disable_cluster_dns = false;  // no embedded DNS server on this node (src/agent/dns)
 };
 
 }  // namespace mk::agent

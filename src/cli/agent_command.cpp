@@ -14,6 +14,7 @@ agent::AgentConfig to_agent_config(const Settings& s) {
   cfg.debug = s.boolean("debug");
   cfg.disable_kube_proxy = s.boolean("disable-kube-proxy");
   cfg.disable_network_policy = s.boolean("disable-network-policy");
+  cfg.disable_cluster_dns = s.boolean("disable-cluster-dns");
   return cfg;
 }
 

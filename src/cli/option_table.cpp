@@ -117,6 +117,9 @@ std::vector<OptionSpec> build_table() {
        .commands = both, .default_value = {s.disable_kube_proxy ? "true" : "false"}});
   add({.name = "disable-network-policy", .group = "Agent", .help = "Enforce no NetworkPolicies on this node",
        .kind = K::boolean, .commands = both, .default_value = {s.disable_network_policy ? "true" : "false"}});
+  add({.name = "disable-cluster-dns", .group = "Agent",
+       .help = "Run no cluster DNS server on this node (the kube-dns address then answers nothing)",
+       .kind = K::boolean, .commands = both, .default_value = {s.disable_cluster_dns ? "true" : "false"}});
   return t;
 }
 

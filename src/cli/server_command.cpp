@@ -26,6 +26,7 @@ Result<server::ServerConfig> to_server_config(const Settings& s) {
   cfg.write_kubeconfig_mode = parse_file_mode(s.text("write-kubeconfig-mode"));
   cfg.disable_agent = s.boolean("disable-agent");
   cfg.disable_kube_proxy = s.boolean("disable-kube-proxy");
+  cfg.disable_cluster_dns = s.boolean("disable-cluster-dns");
   cfg.disable_network_policy = s.boolean("disable-network-policy");
   cfg.debug = s.boolean("debug");
 

@@ -37,6 +37,7 @@ struct ServerConfig {
 
   bool disable_agent = false;
   bool disable_kube_proxy = false;      // the agent programs no Service rules
+  bool disable_cluster_dns = false;     // the agent runs no cluster DNS server
   bool disable_network_policy = false;  // the agent enforces no NetworkPolicies
   bool debug = false;
 

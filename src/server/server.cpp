@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "server/config.h"
+#include "server/cluster_settings.h"
 #include "server/apiserver/api_server.h"
 #include "server/apiserver/context.h"
 #include "server/controllers/controller_manager.h"
@@ -174,6 +175,15 @@ int run(const ServerConfig& config) {
       if (!written) MK_LOG(warn) << "server: kubeconfig not rewritten: " << written.error().message;
     }
   });
+
+  // The nodes' network settings and the kube-dns Service, before any agent joins.
+  {
+    auto bootstrap_client = (*api)->in_process_client(apiserver::User{"system:apiserver", {"system:masters"}});
+    if (auto ok = publish_cluster_settings(*bootstrap_client, config); !ok) {
+      MK_LOG(error) << "server: " << ok.error().message;
+      return 1;
+    }
+  }
 
   auto controller_client = (*api)->in_process_client(apiserver::User{"system:kube-controller-manager", {}});
   controllers::ControllerManager manager(*controller_client);

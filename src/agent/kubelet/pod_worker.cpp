@@ -352,6 +352,7 @@ void PodWorker::start_pod(const json& pod, Tracked& tracked) {
     fail_attempt(tracked);
     return;
   }
+  apply_cluster_dns(*spec, pod, settings_.dns);
   tracked.waiting.clear();
   bool pulled = true;
   for (auto* list : {&spec->init_containers, &spec->containers}) {

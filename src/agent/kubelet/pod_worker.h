@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "agent/kubelet/backoff.h"
+#include "agent/kubelet/pod_dns.h"
 #include "agent/kubelet/prober.h"
 #include "client/client.h"
 #include "client/event_recorder.h"
@@ -36,6 +37,7 @@ struct PodWorkerSettings {
   std::string node_name;
   std::string host_ip;
   runtime::image::RegistriesConfig registries;
+  PodDnsSettings dns;  // the pods' resolv.conf (pod_dns.h)
   std::chrono::milliseconds resync{1000};
 };
 

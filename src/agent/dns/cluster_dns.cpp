@@ -1,0 +1,135 @@
+#include "agent/dns/cluster_dns.h"
+
+#include <nlohmann/json.hpp>
+
+#include "agent/dns/dns_link.h"
+#include "agent/dns/resolv_conf.h"
+#include "agent/dns/resolver.h"
+#include "agent/dns/server.h"
+#include "client/informer.h"
+#include "common/log.h"
+
+namespace mk::agent::dns {
+
+using nlohmann::json;
+
+namespace {
+
+// Only what the records need stays in the informers' caches.
+json keep(const json& obj, std::initializer_list<const char*> keys) {
+  json out = json::object();
+  for (const char* k : keys)
+    if (auto it = obj.find(k); it != obj.end()) out[k] = *it;
+  return out;
+}
+
+json slim_metadata(const json& obj) {
+  json meta = keep(obj.value("metadata", json::object()), {"name", "namespace", "resourceVersion", "uid"});
+  const json& labels = obj.value("/metadata/labels"_json_pointer, json::object());
+  if (labels.is_object() && labels.contains("kubernetes.io/service-name"))
+    meta["labels"] = {{"kubernetes.io/service-name", labels["kubernetes.io/service-name"]}};
+  return meta;
+}
+
+json slim_service(const json& svc) {
+  json out = keep(svc, {"apiVersion", "kind"});
+  out["metadata"] = slim_metadata(svc);
+  out["spec"] = keep(svc.value("spec", json::object()), {"type", "clusterIP", "clusterIPs", "externalName", "ports"});
+  return out;
+}
+
+json slim_slice(const json& slice) {
+  json out = keep(slice, {"apiVersion", "kind", "addressType", "ports"});
+  out["metadata"] = slim_metadata(slice);
+  json endpoints = json::array();
+  for (const auto& e : slice.value("endpoints", json::array())) endpoints.push_back(keep(e, {"addresses", "hostname", "conditions"}));
+  out["endpoints"] = std::move(endpoints);
+  return out;
+}
+
+std::vector<Upstream> host_upstreams(const std::string& resolv_conf, const std::string& cluster_dns) {
+  std::vector<Upstream> out;
+  for (const auto& ns : host_resolv_conf(resolv_conf).nameservers) {
+    if (ns == cluster_dns) continue;  // never forward to ourselves
+    out.push_back({ns, 53});
+  }
+  return out;
+}
+
+}  // namespace
+
+struct ClusterDns::Impl {
+  Impl(ZoneSettings zone, std::vector<Upstream> upstreams, std::chrono::milliseconds timeout)
+      : records(std::move(zone)), resolver(records), forwarder(std::move(upstreams), timeout) {}
+  ClusterRecords records;
+  Resolver resolver;
+  Forwarder forwarder;
+  std::unique_ptr<DnsLink> link;
+  std::unique_ptr<client::Informer> services, slices;
+  std::unique_ptr<Server> server;
+  std::string address;
+};
+
+ClusterDns::ClusterDns(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ClusterDns::~ClusterDns() {
+  if (!impl_) return;
+  if (impl_->server) impl_->server->stop();
+  if (impl_->services) impl_->services->stop();
+  if (impl_->slices) impl_->slices->stop();
+}
+
+uint16_t ClusterDns::port() const { return impl_->server->port(); }
+const std::string& ClusterDns::address() const { return impl_->address; }
+
+Result<std::unique_ptr<ClusterDns>> ClusterDns::start(client::ApiClient& client, const ClusterDnsConfig& config) {
+  ZoneSettings zone;
+  zone.domain = config.cluster_domain;
+  zone.dns_ip = config.cluster_dns;
+  std::vector<Upstream> upstreams =
+      config.upstreams.empty() ? host_upstreams(config.resolv_conf, config.cluster_dns) : config.upstreams;
+  if (upstreams.empty()) MK_LOG(warn) << "dns: no upstream nameservers on this host; names outside the cluster will fail";
+  auto impl = std::make_unique<Impl>(zone, upstreams, config.forward_timeout);
+  impl->address = config.listen_address.empty() ? config.cluster_dns : config.listen_address;
+
+  ClusterRecords& records = impl->records;
+  impl->services = std::make_unique<client::Informer>(client, client::Resource{"", "v1", "services"});
+  impl->services->set_transform(slim_service);
+  impl->services->add_handler([&records](client::ChangeType type, const json& obj, const json*) {
+    if (type == client::ChangeType::deleted) records.remove_service(obj);
+    else records.set_service(obj);
+  });
+  impl->slices = std::make_unique<client::Informer>(client, client::Resource{"discovery.k8s.io", "v1", "endpointslices"});
+  impl->slices->set_transform(slim_slice);
+  impl->slices->add_handler([&records](client::ChangeType type, const json& obj, const json*) {
+    if (type == client::ChangeType::deleted) records.remove_endpoint_slice(obj);
+    else records.set_endpoint_slice(obj);
+  });
+  impl->services->start();
+  impl->slices->start();
+
+  if (config.listen_address.empty()) {
+    auto link = DnsLink::create(config.node_name, config.cluster_dns);
+    if (!link) return link.error().wrap("cluster DNS address " + config.cluster_dns);
+    impl->link = std::move(*link);
+  }
+
+  // Answering before the first lists arrive would say NXDOMAIN for services that exist.
+  if (!impl->services->wait_synced(config.sync_timeout_ms) || !impl->slices->wait_synced(config.sync_timeout_ms))
+    MK_LOG(warn) << "dns: services or endpoint slices not listed yet; answering anyway";
+
+  ServerOptions options;
+  options.address = impl->address;
+  options.port = config.port;
+  auto server = Server::start(options, impl->resolver, impl->forwarder);
+  if (!server) return server.error();
+  impl->server = std::move(*server);
+  std::string upstream_text;
+  for (const auto& u : upstreams) upstream_text += (upstream_text.empty() ? "" : ",") + u.address + ":" + std::to_string(u.port);
+  MK_LOG(info) << "dns: serving " << zone.domain << " on " << impl->address << ":" << impl->server->port()
+               << " (udp, tcp); " << records.service_count() << " services; forwarding to "
+               << (upstream_text.empty() ? "nobody" : upstream_text);
+  return std::unique_ptr<ClusterDns>(new ClusterDns(std::move(impl)));
+}
+
+}  // namespace mk::agent::dns

@@ -1,0 +1,101 @@
+#include "agent/dns/resolver.h"
+
+#include <algorithm>
+
+namespace mk::agent::dns {
+namespace {
+
+constexpr uint16_t kAXFR = 252, kIXFR = 251;
+
+Message reply_to(const Message& query, uint16_t rcode) {
+  Message r;
+  r.header.id = query.header.id;
+  r.header.qr = true;
+  r.header.opcode = query.header.opcode;
+  r.header.rd = query.header.rd;
+  r.header.cd = query.header.cd;
+  r.header.ra = true;
+  r.header.rcode = rcode;
+  r.questions = query.questions;
+  if (query.edns) {
+    Edns e;
+    e.udp_size = kAdvertisedUdpSize;
+    e.dnssec_ok = query.edns->dnssec_ok;
+    r.edns = e;
+  }
+  return r;
+}
+
+// The header of a packet that failed to parse, read directly: enough to say FORMERR to a
+// query and to stay silent to anything else.
+bool is_query_header(std::string_view packet, uint16_t& id) {
+  if (packet.size() < 12) return false;
+  id = static_cast<uint16_t>(static_cast<uint8_t>(packet[0]) << 8 | static_cast<uint8_t>(packet[1]));
+  return (static_cast<uint8_t>(packet[2]) & 0x80) == 0;
+}
+
+}  // namespace
+
+size_t reply_limit(const Message& query, bool tcp) {
+  if (tcp) return 65535;
+  if (!query.edns) return 512;
+  return std::clamp<size_t>(query.edns->udp_size, 512, 4096);
+}
+
+std::string error_reply(const Message& query, uint16_t rcode, bool tcp) {
+  return encode(reply_to(query, rcode), reply_limit(query, tcp));
+}
+
+Outcome Resolver::handle(std::string_view packet, bool tcp) const {
+  Outcome out;
+  auto parsed = parse(packet);
+  if (!parsed) {
+    uint16_t id = 0;
+    if (!is_query_header(packet, id)) return out;
+    Message r;
+    r.header.id = id;
+    r.header.qr = true;
+    r.header.opcode = static_cast<uint8_t>((static_cast<uint8_t>(packet[2]) >> 3) & 0xF);
+    r.header.rcode = kFormErr;
+    out.action = Outcome::Action::reply;
+    out.wire = encode(r, 512);
+    return out;
+  }
+  const Message& query = *parsed;
+  if (query.header.qr) return out;
+  out.action = Outcome::Action::reply;
+  if (query.header.opcode != 0) {
+    out.wire = error_reply(query, kNotImp, tcp);
+    return out;
+  }
+  if (query.questions.size() != 1) {
+    out.wire = error_reply(query, kFormErr, tcp);
+    return out;
+  }
+  if (query.edns && query.edns->version != 0) {
+    Message r = reply_to(query, kBadVers);
+    if (!r.edns) r.edns = Edns{};
+    out.wire = encode(r, reply_limit(query, tcp));
+    return out;
+  }
+  const Question& q = query.questions[0];
+  std::optional<Answer> answer;
+  if (q.klass == kClassIN || q.klass == kANY) answer = records_.lookup(q.name, q.type);
+  if (!answer) {
+    out.action = Outcome::Action::forward;
+    return out;
+  }
+  if (q.type == kAXFR || q.type == kIXFR) {
+    out.wire = error_reply(query, kRefused, tcp);
+    return out;
+  }
+  Message r = reply_to(query, answer->rcode);
+  r.header.aa = true;
+  r.answers = std::move(answer->answers);
+  r.authority = std::move(answer->authority);
+  r.additional = std::move(answer->additional);
+  out.wire = encode(r, reply_limit(query, tcp));
+  return out;
+}
+
+}  // namespace mk::agent::dns

@@ -1,0 +1,40 @@
+#pragma once
+// One query in, one decision out: the reply from the cluster zone, a reply saying why the
+// query cannot be served (FORMERR, NOTIMP, BADVERS, REFUSED), a forward to the upstream
+// resolvers, or nothing for packets that deserve no answer (replies, runts). No I/O here; the
+// server does the sockets.
+
+#include <string>
+#include <string_view>
+
+#include "agent/dns/message.h"
+#include "agent/dns/records.h"
+
+namespace mk::agent::dns {
+
+// The UDP payload size this server advertises in its OPT record (the DNS flag day value).
+constexpr uint16_t kAdvertisedUdpSize = 1232;
+
+struct Outcome {
+  enum class Action { reply, forward, drop } action = Action::drop;
+  std::string wire;  // the reply (Action::reply)
+};
+
+class Resolver {
+ public:
+  explicit Resolver(const ClusterRecords& records) : records_(records) {}
+  Outcome handle(std::string_view packet, bool tcp) const;
+
+ private:
+  const ClusterRecords& records_;
+};
+
+// The most a reply may take: 65535 over TCP; over UDP 512, or the client's EDNS size within
+// [512, 4096].
+size_t reply_limit(const Message& query, bool tcp);
+
+// A reply to `query` with only the question, the given rcode and RA (SERVFAIL when the
+// upstreams fail, say), encoded within reply_limit.
+std::string error_reply(const Message& query, uint16_t rcode, bool tcp);
+
+}  // namespace mk::agent::dns
