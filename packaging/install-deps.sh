@@ -33,6 +33,7 @@ test_pkgs=(
   podman                    # benchmark baseline (bench/pods: podman kube play)
   nftables conntrack        # inspecting rules and conntrack in network tests
   iptables                  # benchmark baseline (bench/proxy: kube-proxy's iptables ruleset)
+  dnsutils                  # dig: querying the cluster DNS in its tests
 )
 
 want=("${build_pkgs[@]}")

@@ -28,7 +28,7 @@ std::unique_ptr<Process> start_agent(Server& server, const std::string& node, co
   if (dir_out) *dir_out = dir;
   std::vector<std::string> argv = {std::getenv("MINIKUBE_BIN"), "agent",       "--join",     server.url(), "--token", token,
                                    "--node-name",               node,          "--data-dir", dir,
-                                   // No nftables tables in the host's namespace from a test.
+                                   // No nftables tables, DNS address or port 53 in the host's namespace from a test.
                                    "--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns"};
   return std::make_unique<Process>(argv, std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null",
                                    dir + "/agent.out", dir + "/agent.log");

@@ -104,7 +104,7 @@ TEST_CASE("the kubelet runs pods bound to its node, reports their status and fin
   node.agent = std::make_unique<Process>(
       std::vector<std::string>{std::getenv("MINIKUBE_BIN"), "agent", "--join", server.url(), "--token", join_token(server),
                                "--node-name", "e2e-kubelet", "--data-dir", node.data_dir,
-                               // No nftables tables in the host's namespace from a test.
+                               // No nftables tables, DNS address or port 53 in the host's namespace from a test.
                                "--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns"},
       std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null", node.data_dir + "/../agent.out",
       node.data_dir + "/../agent.log");
