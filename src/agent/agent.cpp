@@ -152,6 +152,7 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
   if (!config.disable_cluster_dns) {
     dns::ClusterDnsConfig dns_config;
     dns_config.node_name = impl->node_name;
+    dns_config.data_dir = config.data_dir;
     dns_config.cluster_dns = cluster.cluster_dns;
     dns_config.cluster_domain = cluster.cluster_domain;
     auto started = dns::ClusterDns::start(*impl->joined.client, dns_config);

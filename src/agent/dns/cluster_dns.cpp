@@ -109,7 +109,7 @@ Result<std::unique_ptr<ClusterDns>> ClusterDns::start(client::ApiClient& client,
   impl->slices->start();
 
   if (config.listen_address.empty()) {
-    auto link = DnsLink::create(config.node_name, config.cluster_dns);
+    auto link = DnsLink::create(config.node_name, config.data_dir, config.cluster_dns);
     if (!link) return link.error().wrap("cluster DNS address " + config.cluster_dns);
     impl->link = std::move(*link);
   }

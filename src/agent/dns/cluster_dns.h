@@ -22,6 +22,7 @@ namespace mk::agent::dns {
 
 struct ClusterDnsConfig {
   std::string node_name;
+  std::string data_dir;  // with the node name, names the dummy link (dns_link.h)
   std::string cluster_dns = "10.43.0.10";
   std::string cluster_domain = "cluster.local";
   // Where to listen: empty means the cluster DNS address, put on a dummy link of the node.

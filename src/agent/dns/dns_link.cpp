@@ -45,9 +45,9 @@ void delete_link(nl_sock* sock, const std::string& name) {
 
 }  // namespace
 
-std::string dns_link_name(const std::string& node_name) {
+std::string dns_link_name(const std::string& node_name, const std::string& data_dir) {
   uint32_t h = 2166136261u;
-  for (unsigned char c : node_name) {
+  for (unsigned char c : node_name + '\n' + data_dir) {
     h ^= c;
     h *= 16777619u;
   }
@@ -56,18 +56,25 @@ std::string dns_link_name(const std::string& node_name) {
   return buf;
 }
 
-Result<std::unique_ptr<DnsLink>> DnsLink::create(const std::string& node_name, const std::string& address) {
-  std::string name = dns_link_name(node_name);
+Result<std::unique_ptr<DnsLink>> DnsLink::create(const std::string& node_name, const std::string& data_dir,
+                                                 const std::string& address) {
+  std::string name = dns_link_name(node_name, data_dir);
   auto sock = connect_route();
   if (!sock) return sock.error();
   delete_link(sock->get(), name);  // a leftover from an agent that did not stop cleanly
 
-  std::unique_ptr<rtnl_link, LinkDeleter> link(rtnl_link_alloc());
-  rtnl_link_set_name(link.get(), name.c_str());
-  if (int err = rtnl_link_set_type(link.get(), "dummy"); err < 0) return nl_error("create link " + name, err);
-  rtnl_link_set_flags(link.get(), IFF_UP);
-  if (int err = rtnl_link_add(sock->get(), link.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
-    return nl_error("create link " + name, err);
+  // A dummy link where the kernel has the driver; else a bridge without ports, which holds a
+  // local address just as well (the address is delivered locally whatever the carrier).
+  int err = 0;
+  for (const char* type : {"dummy", "bridge"}) {
+    std::unique_ptr<rtnl_link, LinkDeleter> link(rtnl_link_alloc());
+    rtnl_link_set_name(link.get(), name.c_str());
+    if ((err = rtnl_link_set_type(link.get(), type)) < 0) continue;
+    rtnl_link_set_flags(link.get(), IFF_UP);
+    err = rtnl_link_add(sock->get(), link.get(), NLM_F_CREATE | NLM_F_EXCL);
+    if (err != -NLE_OPNOTSUPP) break;
+  }
+  if (err < 0) return nl_error("create link " + name, err);
   std::unique_ptr<DnsLink> made(new DnsLink(name));  // from here on the link is removed on failure
 
   rtnl_link* raw = nullptr;
@@ -88,7 +95,7 @@ Result<std::unique_ptr<DnsLink>> DnsLink::create(const std::string& node_name, c
   // Up again in case the flag was not honoured at creation.
   std::unique_ptr<rtnl_link, LinkDeleter> change(rtnl_link_alloc());
   rtnl_link_set_flags(change.get(), IFF_UP);
-  if (int err = rtnl_link_change(sock->get(), created.get(), change.get(), 0); err < 0) return nl_error("set " + name + " up", err);
+  if ((err = rtnl_link_change(sock->get(), created.get(), change.get(), 0)) < 0) return nl_error("set " + name + " up", err);
   return made;
 }
 

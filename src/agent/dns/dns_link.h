@@ -1,8 +1,9 @@
 #pragma once
-// The node-local device that holds the cluster DNS address: a dummy link with the address as
-// a /32, up. Pods reach it through their default route to the node; the server binds to it.
-// Named from the node ("mkdns" + 8 hex digits of a hash of the node name), so two agents on
-// one machine (tests) keep apart. Destroying the object deletes the link it made.
+// The node-local device that holds the cluster DNS address: a dummy link (a port-less bridge on
+// kernels without the dummy driver) with the address as a /32, up. Pods reach it through their default route to the node; the server binds to it.
+// Named from the node and its data directory ("mkdns" + 8 hex digits of a hash of both): an
+// agent restarted after a crash finds and replaces its own stale link, while two agents on one
+// machine (tests) keep apart. Destroying the object deletes the link it made.
 
 #include <memory>
 #include <string>
@@ -15,7 +16,8 @@ class DnsLink {
  public:
   // Creates the link (replacing a stale one of the same name left by an agent that died) and
   // adds `address` to it. Needs CAP_NET_ADMIN.
-  static Result<std::unique_ptr<DnsLink>> create(const std::string& node_name, const std::string& address);
+  static Result<std::unique_ptr<DnsLink>> create(const std::string& node_name, const std::string& data_dir,
+                                                 const std::string& address);
   ~DnsLink();
   DnsLink(const DnsLink&) = delete;
   DnsLink& operator=(const DnsLink&) = delete;
@@ -27,7 +29,8 @@ class DnsLink {
   std::string name_;
 };
 
-// "mkdns" + 8 hex digits (FNV-1a of the node name): at most 15 bytes, as link names must be.
-std::string dns_link_name(const std::string& node_name);
+// "mkdns" + 8 hex digits (FNV-1a of node name and data dir): at most 15 bytes, as link names
+// must be.
+std::string dns_link_name(const std::string& node_name, const std::string& data_dir);
 
 }  // namespace mk::agent::dns

@@ -37,8 +37,10 @@ Result<sockaddr_storage> make_address(const std::string& address, uint16_t port,
 Result<UniqueFd> bind_socket(const sockaddr_storage& ss, socklen_t len, int type) {
   UniqueFd fd(::socket(ss.ss_family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd) return errno_error("DNS server: socket", errno);
+  // TCP: restart while old connections sit in TIME_WAIT. Not UDP: there the option would let a
+  // second server (another agent on the machine) share the port and take its traffic.
   int one = 1;
-  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (type == SOCK_STREAM) ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&ss), len) != 0)
     return errno_error(std::string("DNS server: bind ") + (type == SOCK_DGRAM ? "UDP" : "TCP"), errno);
   return fd;
