@@ -312,3 +312,22 @@ TEST_CASE("the resolver sets AA on zone answers and asks to forward the rest") {
   answer_packet.header.qr = true;
   CHECK(resolver.handle(encode(answer_packet), false).action == Outcome::Action::drop);
 }
+
+TEST_CASE("before the first lists the zone answers SERVFAIL, not a cacheable NXDOMAIN") {
+  Zone z;
+  Resolver resolver(z.records, false);
+  Message q;
+  q.header.id = 5;
+  q.questions.push_back({"kubernetes.default.svc.cluster.local", kA, kClassIN});
+  auto early = parse(resolver.handle(encode(q), false).wire);
+  REQUIRE(early);
+  CHECK(early->header.rcode == kServFail);
+  q.questions[0].name = "example.org";
+  CHECK(resolver.handle(encode(q), false).action == Outcome::Action::forward);
+  resolver.set_ready(true);
+  q.questions[0].name = "kubernetes.default.svc.cluster.local";
+  auto later = parse(resolver.handle(encode(q), false).wire);
+  REQUIRE(later);
+  CHECK(later->header.rcode == kNoError);
+  CHECK(later->answers.size() == 1);
+}

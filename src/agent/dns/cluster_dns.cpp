@@ -1,5 +1,8 @@
 #include "agent/dns/cluster_dns.h"
 
+#include <atomic>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "agent/dns/dns_link.h"
@@ -68,12 +71,20 @@ struct ClusterDns::Impl {
   std::unique_ptr<client::Informer> services, slices;
   std::unique_ptr<Server> server;
   std::string address;
+  std::atomic<bool> stopping{false};
+  std::thread sync_waiter;
+  ~Impl() {
+    stopping = true;
+    if (sync_waiter.joinable()) sync_waiter.join();
+  }
 };
 
 ClusterDns::ClusterDns(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 ClusterDns::~ClusterDns() {
   if (!impl_) return;
+  impl_->stopping = true;
+  if (impl_->sync_waiter.joinable()) impl_->sync_waiter.join();
   if (impl_->server) impl_->server->stop();
   if (impl_->services) impl_->services->stop();
   if (impl_->slices) impl_->slices->stop();
@@ -92,6 +103,21 @@ Result<std::unique_ptr<ClusterDns>> ClusterDns::start(client::ApiClient& client,
   auto impl = std::make_unique<Impl>(zone, upstreams, config.forward_timeout);
   impl->address = config.listen_address.empty() ? config.cluster_dns : config.listen_address;
 
+  // The address and the sockets first: when they fail (no CAP_NET_ADMIN, the port taken by
+  // another agent on this machine) nothing else has started.
+  if (config.listen_address.empty()) {
+    auto link = DnsLink::create(config.node_name, config.data_dir, config.cluster_dns);
+    if (!link) return link.error().wrap("cluster DNS address " + config.cluster_dns);
+    impl->link = std::move(*link);
+  }
+  impl->resolver.set_ready(false);
+  ServerOptions options;
+  options.address = impl->address;
+  options.port = config.port;
+  auto server = Server::start(options, impl->resolver, impl->forwarder);
+  if (!server) return server.error();
+  impl->server = std::move(*server);
+
   ClusterRecords& records = impl->records;
   impl->services = std::make_unique<client::Informer>(client, client::Resource{"", "v1", "services"});
   impl->services->set_transform(slim_service);
@@ -107,23 +133,18 @@ Result<std::unique_ptr<ClusterDns>> ClusterDns::start(client::ApiClient& client,
   });
   impl->services->start();
   impl->slices->start();
-
-  if (config.listen_address.empty()) {
-    auto link = DnsLink::create(config.node_name, config.data_dir, config.cluster_dns);
-    if (!link) return link.error().wrap("cluster DNS address " + config.cluster_dns);
-    impl->link = std::move(*link);
+  if (impl->services->wait_synced(config.sync_timeout_ms) && impl->slices->wait_synced(config.sync_timeout_ms)) {
+    impl->resolver.set_ready(true);
+  } else {
+    // Keep answering SERVFAIL for the zone until both have listed; a thread of its own waits.
+    MK_LOG(warn) << "dns: services or endpoint slices not listed yet; the zone answers SERVFAIL until they are";
+    Impl* p = impl.get();
+    impl->sync_waiter = std::thread([p] {
+      while (!p->stopping && !(p->services->synced() && p->slices->synced()))
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      p->resolver.set_ready(true);
+    });
   }
-
-  // Answering before the first lists arrive would say NXDOMAIN for services that exist.
-  if (!impl->services->wait_synced(config.sync_timeout_ms) || !impl->slices->wait_synced(config.sync_timeout_ms))
-    MK_LOG(warn) << "dns: services or endpoint slices not listed yet; answering anyway";
-
-  ServerOptions options;
-  options.address = impl->address;
-  options.port = config.port;
-  auto server = Server::start(options, impl->resolver, impl->forwarder);
-  if (!server) return server.error();
-  impl->server = std::move(*server);
   std::string upstream_text;
   for (const auto& u : upstreams) upstream_text += (upstream_text.empty() ? "" : ",") + u.address + ":" + std::to_string(u.port);
   MK_LOG(info) << "dns: serving " << zone.domain << " on " << impl->address << ":" << impl->server->port()

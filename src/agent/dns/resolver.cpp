@@ -85,6 +85,10 @@ Outcome Resolver::handle(std::string_view packet, bool tcp) const {
     out.action = Outcome::Action::forward;
     return out;
   }
+  if (!ready_) {
+    out.wire = error_reply(query, kServFail, tcp);
+    return out;
+  }
   if (q.type == kAXFR || q.type == kIXFR) {
     out.wire = error_reply(query, kRefused, tcp);
     return out;

@@ -4,6 +4,7 @@
 // resolvers, or nothing for packets that deserve no answer (replies, runts). No I/O here; the
 // server does the sockets.
 
+#include <atomic>
 #include <string>
 #include <string_view>
 
@@ -22,11 +23,16 @@ struct Outcome {
 
 class Resolver {
  public:
-  explicit Resolver(const ClusterRecords& records) : records_(records) {}
+  explicit Resolver(const ClusterRecords& records, bool ready = true) : records_(records), ready_(ready) {}
   Outcome handle(std::string_view packet, bool tcp) const;
+
+  // Until the records have their first lists, zone questions get SERVFAIL (as CoreDNS answers
+  // before its informers sync): an NXDOMAIN then would be cached as the truth.
+  void set_ready(bool ready) { ready_ = ready; }
 
  private:
   const ClusterRecords& records_;
+  std::atomic<bool> ready_;
 };
 
 // The most a reply may take: 65535 over TCP; over UDP 512, or the client's EDNS size within
