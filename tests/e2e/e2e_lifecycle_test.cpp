@@ -71,8 +71,8 @@ std::unique_ptr<Process> start_agent(const Server& server, const std::string& da
   return std::make_unique<Process>(
       std::vector<std::string>{std::getenv("MINIKUBE_BIN"), "agent", "--join", server.url(), "--token", join_token(server),
                                "--node-name", "e2e-life", "--data-dir", data_dir,
-                               // No nftables tables in the host's namespace from a test.
-                               "--disable-kube-proxy", "--disable-network-policy"},
+                               // No nftables tables, DNS address or port 53 in the host's namespace from a test.
+                               "--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns"},
       std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null", log + ".out", log);
 }
 
