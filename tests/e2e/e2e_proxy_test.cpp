@@ -188,6 +188,11 @@ TEST_CASE("the service proxy and NetworkPolicy program a node's traffic") {
     }
     CHECK(seen == std::set<std::string>{"a", "b", "c"});
 
+    // Hairpin: a pod reaching itself through its service.
+    Reply self = tcp_get(lab.a, other_ip, 81, 2s);
+    INFO("hairpin " << other_ip << ":81: " << strerror(self.error));
+    CHECK(self.text == "a");
+
     Reply outside = tcp_get(lab.x, "192.168.77.1", node_port, 2s);
     INFO("NodePort " << node_port << ": " << strerror(outside.error));
     REQUIRE(outside.ok);

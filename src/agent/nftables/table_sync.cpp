@@ -26,7 +26,6 @@ TableSync::Plan TableSync::plan(const std::map<std::string, Fragment>& wanted, b
   // Who would hold an object if it is free for `owner`: nobody else holding it, or its holder
   // re-planned here without it.
   std::map<std::string, std::string> claimed_chains, claimed_sets;
-  std::map<std::string, std::map<std::string, std::string>> claimed_keys;
   auto holder_lets_go = [&](const std::string& holder, auto&& still_wants) {
     auto it = wanted.find(holder);
     return it != wanted.end() && !still_wants(it->second);
@@ -43,17 +42,24 @@ TableSync::Plan TableSync::plan(const std::map<std::string, Fragment>& wanted, b
     if (h == set_owner_.end() || h->second == owner) return true;
     return holder_lets_go(h->second, [&](const Fragment& f) { return f.sets.count(name) > 0; });
   };
-  auto key_free = [&](const std::string& owner, const std::string& map, const std::string& key) {
+  // An element is free for `owner` when nobody holds it with another value, counting the
+  // holders re-planned here as they will be.
+  std::map<std::string, std::map<std::string, std::string>> claimed_keys;  // value claimed in this plan
+  auto key_free = [&](const std::string& owner, const std::string& map, const std::string& key, const std::string& value) {
     auto& claimed = claimed_keys[map];
-    if (auto c = claimed.find(key); c != claimed.end()) return c->second == owner;
+    if (auto c = claimed.find(key); c != claimed.end()) return c->second == value;
     auto m = key_owner_.find(map);
     if (m == key_owner_.end()) return true;
     auto h = m->second.find(key);
-    if (h == m->second.end() || h->second == owner) return true;
-    return holder_lets_go(h->second, [&](const Fragment& f) {
-      auto e = f.elements.find(map);
-      return e != f.elements.end() && e->second.count(key) > 0;
-    });
+    if (h == m->second.end() || h->second.value == value) return true;
+    for (const auto& holder : h->second.owners) {
+      if (holder == owner) continue;
+      auto it = wanted.find(holder);
+      if (it == wanted.end()) return false;
+      auto e = it->second.elements.find(map);
+      if (e != it->second.elements.end() && e->second.count(key)) return false;
+    }
+    return true;
   };
 
   auto emit = [&](const Fragment& old, const Fragment& now) {
@@ -73,27 +79,6 @@ TableSync::Plan TableSync::plan(const std::map<std::string, Fragment>& wanted, b
     }
     for (const auto& [name, decl] : now.sets) {
       if (!old.sets.count(name)) ph.add_sets += "add set " + t + " " + name + " " + decl + "\n";
-    }
-    for (const auto& [map, keys] : old.elements) {
-      auto nowmap = now.elements.find(map);
-      for (const auto& [key, value] : keys) {
-        bool keep = false;
-        if (nowmap != now.elements.end()) {
-          auto k = nowmap->second.find(key);
-          keep = k != nowmap->second.end() && k->second == value;
-        }
-        if (!keep) ph.delete_elements += "delete element " + t + " " + map + " { " + key + " }\n";
-      }
-    }
-    for (const auto& [map, keys] : now.elements) {
-      auto oldmap = old.elements.find(map);
-      for (const auto& [key, value] : keys) {
-        if (oldmap != old.elements.end()) {
-          auto k = oldmap->second.find(key);
-          if (k != oldmap->second.end() && k->second == value) continue;
-        }
-        ph.add_elements += "add element " + t + " " + map + " { " + key + (value.empty() ? "" : " : " + value) + " }\n";
-      }
     }
     for (const auto& [name, rules] : old.chains) {
       if (!now.chains.count(name) && !rules.empty()) ph.gone_chains.push_back(name);
@@ -121,8 +106,8 @@ TableSync::Plan TableSync::plan(const std::map<std::string, Fragment>& wanted, b
     }
     for (const auto& [map, keys] : want.elements) {
       for (const auto& [key, value] : keys) {
-        if (key_free(owner, map, key)) {
-          claimed_keys[map][key] = owner;
+        if (key_free(owner, map, key, value)) {
+          claimed_keys[map][key] = value;
           result.elements[map][key] = value;
         } else {
           plan.conflicts.push_back(owner + ": " + map + " element " + key);
@@ -136,6 +121,58 @@ TableSync::Plan TableSync::plan(const std::map<std::string, Fragment>& wanted, b
   if (recreate) {
     for (const auto& [owner, frag] : applied_) {
       if (!wanted.count(owner)) emit(kNone, frag);
+    }
+  }
+
+  // Elements: what the kernel holds before (every holder) against after (holders outside the
+  // plan, plus the plan's results).
+  std::map<std::string, std::map<std::string, std::pair<std::optional<std::string>, std::optional<std::string>>>> touched;
+  if (recreate) {
+    for (const auto& [owner, frag] : applied_) {
+      if (wanted.count(owner)) continue;
+      for (const auto& [map, keys] : frag.elements)
+        for (const auto& [key, value] : keys) touched[map][key].second = value;
+    }
+  } else {
+    for (const auto& [owner, want] : wanted) {
+      auto old = applied_.find(owner);
+      if (old == applied_.end()) continue;
+      for (const auto& [map, keys] : old->second.elements) {
+        for (const auto& [key, value] : keys) {
+          auto& t = touched[map][key];
+          auto& hold = key_owner_.at(map).at(key);
+          t.first = hold.value;
+          for (const auto& holder : hold.owners) {
+            if (!wanted.count(holder)) t.second = hold.value;
+          }
+        }
+      }
+    }
+  }
+  for (const auto& [owner, result] : plan.results) {
+    for (const auto& [map, keys] : result.elements) {
+      for (const auto& [key, value] : keys) {
+        auto& t = touched[map][key];
+        if (!recreate && !t.first) {
+          if (auto m = key_owner_.find(map); m != key_owner_.end()) {
+            if (auto h = m->second.find(key); h != m->second.end()) {
+              t.first = h->second.value;
+              for (const auto& holder : h->second.owners)
+                if (!wanted.count(holder)) t.second = h->second.value;
+            }
+          }
+        }
+        t.second = value;
+      }
+    }
+  }
+  for (const auto& [map, keys] : touched) {
+    for (const auto& [key, change] : keys) {
+      const auto& [before, after] = change;
+      if (before == after) continue;
+      if (before) ph.delete_elements += "delete element " + t + " " + map + " { " + key + " }\n";
+      if (after)
+        ph.add_elements += "add element " + t + " " + map + " { " + key + (after->empty() ? "" : " : " + *after) + " }\n";
     }
   }
 
@@ -167,9 +204,12 @@ void TableSync::commit(const Plan& plan, Clock::time_point now) {
         if (set_owner_[name] == owner) set_owner_.erase(name);
       }
       for (const auto& [map, keys] : old->second.elements) {
-        auto& owners = key_owner_[map];
+        auto& holds = key_owner_[map];
         for (const auto& [key, value] : keys) {
-          if (auto h = owners.find(key); h != owners.end() && h->second == owner) owners.erase(h);
+          auto h = holds.find(key);
+          if (h == holds.end()) continue;
+          h->second.owners.erase(owner);
+          if (h->second.owners.empty()) holds.erase(h);
         }
       }
       if (!plan.recreate) {
@@ -190,8 +230,12 @@ void TableSync::commit(const Plan& plan, Clock::time_point now) {
       stale_sets_.erase(name);
     }
     for (const auto& [map, keys] : result.elements) {
-      auto& owners = key_owner_[map];
-      for (const auto& [key, value] : keys) owners[key] = owner;
+      auto& holds = key_owner_[map];
+      for (const auto& [key, value] : keys) {
+        auto& h = holds[key];
+        h.value = value;
+        h.owners.insert(owner);
+      }
     }
     if (result.empty()) {
       applied_.erase(owner);

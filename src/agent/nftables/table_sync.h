@@ -12,6 +12,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,8 @@ namespace mk::agent::nftables {
 struct Fragment {
   std::map<std::string, std::vector<std::string>> chains;  // name -> rules, in order
   std::map<std::string, std::string> sets;                 // name -> "{ type ...; flags ...; }"
-  // map or set name -> key -> value ("goto chain", "drop"; "" for a set's element).
+  // map or set name -> key -> value ("goto chain", "drop"; "" for a set's element). Owners may
+  // share an element by giving it the same value; otherwise the first holder keeps it.
   std::map<std::string, std::map<std::string, std::string>> elements;
   bool empty() const { return chains.empty() && sets.empty() && elements.empty(); }
   bool operator==(const Fragment&) const = default;
@@ -65,7 +67,13 @@ class TableSync {
   std::string family_, table_, skeleton_;
   std::map<std::string, Fragment> applied_;
   std::map<std::string, std::string> chain_owner_, set_owner_;
-  std::map<std::string, std::map<std::string, std::string>> key_owner_;  // map -> key -> owner
+  // A map or set element may be held by several owners when they agree on its value (two
+  // Services with the same endpoint share its hairpin element): it goes when the last one lets go.
+  struct KeyHold {
+    std::string value;
+    std::set<std::string> owners;
+  };
+  std::map<std::string, std::map<std::string, KeyHold>> key_owner_;  // map -> key -> holders
   std::map<std::string, Clock::time_point> stale_chains_, stale_sets_;   // flushed, not yet deleted
 };
 

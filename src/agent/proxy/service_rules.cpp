@@ -109,19 +109,23 @@ std::vector<std::string> ingress_ips(const json& svc) {
   return out;
 }
 
-// The rules of a chain that picks one of `eps` (whose chains are `ep_chain(e)`), with ClientIP
-// affinity first when `affinity`.
-std::vector<std::string> balance(const std::vector<Endpoint>& eps, const std::function<std::string(const Endpoint&)>& ep_chain,
+// The rules of a chain that picks one of `eps` at random: a cascade of draws (1/N, then
+// 1/(N-1), ...) as kube-proxy's iptables mode, each rule DNATing itself or, with ClientIP
+// affinity, going to the endpoint's chain after the affinity sets are consulted. No anonymous
+// sets: every set in the table is something libnftables fetches before each transaction.
+std::vector<std::string> balance(const std::vector<Endpoint>& eps, const std::string& proto,
+                                 const std::function<std::string(const Endpoint&)>& ep_chain,
                                  const std::function<std::string(const Endpoint&)>& aff_set, bool affinity) {
   std::vector<std::string> rules;
   if (affinity) {
     for (const auto& e : eps) rules.push_back("ip saddr @" + aff_set(e) + " goto " + ep_chain(e));
   }
-  std::string vmap;
   for (size_t i = 0; i < eps.size(); ++i) {
-    vmap += (i ? ", " : "") + std::to_string(i) + " : goto " + ep_chain(eps[i]);
+    std::string draw = i + 1 < eps.size() ? "numgen random mod " + std::to_string(eps.size() - i) + " == 0 " : "";
+    std::string target = affinity ? "goto " + ep_chain(eps[i])
+                                  : "meta l4proto " + proto + " dnat to " + eps[i].ip + ":" + std::to_string(eps[i].port);
+    rules.push_back(draw + target);
   }
-  rules.push_back("numgen random mod " + std::to_string(eps.size()) + " vmap { " + vmap + " }");
   return rules;
 }
 
@@ -179,7 +183,12 @@ std::string service_table_skeleton() {
   }
   chain nat-prerouting { type nat hook prerouting priority -100; policy accept; jump services; }
   chain nat-output { type nat hook output priority -100; policy accept; jump services; }
-  chain nat-postrouting { type nat hook postrouting priority 100; policy accept; jump masquerading; }
+  set hairpin { type ipv4_addr . ipv4_addr; }
+  chain nat-postrouting {
+    type nat hook postrouting priority 100; policy accept;
+    ct status dnat ip saddr . ip daddr @hairpin masquerade fully-random
+    jump masquerading
+  }
   chain reject-chain { reject; }
   chain endpoints-check {
     ip daddr . meta l4proto . th dport vmap @no-endpoint-services
@@ -268,13 +277,13 @@ ServiceRules build_service_rules(const json& svc, const std::vector<const json*>
         rules.push_back("ip daddr " + cluster_ip + " " + proto + " dport " + port_s + " ip saddr != " +
                         settings.cluster_cidr + " jump mark-for-masquerade");
       }
-      auto b = balance(all, ep_chain, aff_set, affinity);
+      auto b = balance(all, proto, ep_chain, aff_set, affinity);
       rules.insert(rules.end(), b.begin(), b.end());
       f.chains[svc_chain] = std::move(rules);
       used.insert(all.begin(), all.end());
     }
     if ((internal_local || external_local) && !local.empty()) {
-      f.chains[local_chain] = balance(local, ep_chain, aff_set, affinity);
+      f.chains[local_chain] = balance(local, proto, ep_chain, aff_set, affinity);
       used.insert(local.begin(), local.end());
     }
 
@@ -309,14 +318,14 @@ ServiceRules build_service_rules(const json& svc, const std::vector<const json*>
     }
 
     for (const auto& e : used) {
-      std::vector<std::string> rules;
-      rules.push_back("ip saddr " + e.ip + " jump mark-for-masquerade");  // hairpin
-      if (affinity) {
-        f.sets[aff_set(e)] = "{ type ipv4_addr; flags dynamic,timeout; timeout " + std::to_string(affinity_seconds) + "s; }";
-        rules.push_back("update @" + aff_set(e) + " { ip saddr }");
-      }
-      rules.push_back("meta l4proto " + proto + " dnat to " + e.ip + ":" + std::to_string(e.port));
-      f.chains[ep_chain(e)] = std::move(rules);
+      // Hairpin: a pod reaching itself through the service is masqueraded (in postrouting), so
+      // its reply comes back through the node's conntrack.
+      f.elements["hairpin"][e.ip + " . " + e.ip] = "";
+      if (!affinity) continue;
+      // With affinity each endpoint has a chain that remembers the client for the timeout.
+      f.sets[aff_set(e)] = "{ type ipv4_addr; flags dynamic,timeout; timeout " + std::to_string(affinity_seconds) + "s; }";
+      f.chains[ep_chain(e)] = {"update @" + aff_set(e) + " { ip saddr }",
+                               "meta l4proto " + proto + " dnat to " + e.ip + ":" + std::to_string(e.port)};
     }
 
     if (proto == "udp") {

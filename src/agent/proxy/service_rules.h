@@ -2,10 +2,12 @@
 // The nftables rules of one Service, in the shape of kube-proxy's nftables mode: its
 // ClusterIP, externalIPs and LoadBalancer ingress IPs in the `service-ips` verdict map,
 // NodePorts in `service-nodeports`, each leading to a per-port chain that picks an endpoint at
-// random (`numgen random mod N vmap`), honours ClientIP affinity with a timed set, and DNATs in
-// a per-endpoint chain; masquerade where kube-proxy marks it (off-pod sources to a ClusterIP,
-// external traffic with Cluster policy, hairpin). A port without endpoints is rejected. Pure
-// functions: the proxier runs them and programs the result.
+// random and DNATs to it (with ClientIP affinity through a per-endpoint chain and timed set);
+// masquerade where kube-proxy does (off-pod sources to a ClusterIP, external traffic with
+// Cluster policy, hairpin through a set of endpoint pairs). A port without endpoints is
+// rejected. Unlike kube-proxy there is no chain per endpoint and no anonymous set: libnftables
+// fetches every chain and set of the namespace before each transaction, so they would make
+// each update cost milliseconds per thousand. Pure functions: the proxier runs them.
 
 #include <nlohmann/json_fwd.hpp>
 
