@@ -331,3 +331,45 @@ TEST_CASE("before the first lists the zone answers SERVFAIL, not a cacheable NXD
   CHECK(later->header.rcode == kNoError);
   CHECK(later->answers.size() == 1);
 }
+
+TEST_CASE("an ExternalName asked for addresses is followed: in the zone at once, else upstream") {
+  Zone z;
+  z.records.set_service({{"metadata", {{"name", "alias"}, {"namespace", "shop"}}},
+                         {"spec", {{"type", "ExternalName"}, {"externalName", "web.shop.svc.cluster.local"}}}});
+  Resolver resolver(z.records);
+  Message q;
+  q.header.id = 8;
+  q.header.rd = true;
+  q.questions.push_back({"alias.shop.svc.cluster.local", kA, kClassIN});
+  Outcome inside = resolver.handle(encode(q), false);
+  REQUIRE(inside.action == Outcome::Action::reply);
+  auto r = parse(inside.wire);
+  REQUIRE(r);
+  REQUIRE(r->answers.size() == 2);
+  CHECK(r->answers[0].type == kCNAME);
+  CHECK(address_text(r->answers[1].address) == "10.43.7.7");
+
+  q.questions[0].name = "ext.shop.svc.cluster.local";
+  Outcome chase = resolver.handle(encode(q), false);
+  REQUIRE(chase.action == Outcome::Action::chase);
+  CHECK(chase.chase_name == "db.example.com");
+  auto upstream_q = parse(chase_query(chase));
+  REQUIRE(upstream_q);
+  CHECK(upstream_q->questions.at(0).name == "db.example.com");
+  CHECK(upstream_q->header.rd);
+
+  Message up;
+  up.header.qr = true;
+  up.questions = upstream_q->questions;
+  up.answers.push_back(a_record("db.example.com", 300, std::string{char(192), 0, 2, 9}));
+  auto done = parse(finish_chase(chase, mk::Result<std::string>(encode(up))));
+  REQUIRE(done);
+  CHECK(done->header.id == 8);
+  REQUIRE(done->answers.size() == 2);
+  CHECK(done->answers[0].target == "db.example.com");
+  CHECK(address_text(done->answers[1].address) == "192.0.2.9");
+
+  auto failed = parse(finish_chase(chase, mk::Result<std::string>(mk::make_error(mk::Errc::unavailable, "timed out"))));
+  REQUIRE(failed);
+  CHECK(failed->answers.size() == 1);  // the CNAME alone
+}

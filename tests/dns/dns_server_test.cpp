@@ -250,6 +250,11 @@ spec: {type: ExternalName, externalName: db.example.com}
     CHECK(poll_until([&] { return dig.short_answer("_http._tcp.web.shop.svc.cluster.local", "SRV") ==
                                   std::vector<std::string>{"0 100 80 web.shop.svc.cluster.local."}; }, 10s));
     CHECK(dig.short_answer("ext.shop.svc.cluster.local", "CNAME") == std::vector<std::string>{"db.example.com."});
+    // Asked for an address, the ExternalName's target is resolved upstream and appended.
+    auto chased = dig.short_answer("ext.shop.svc.cluster.local", "A");
+    REQUIRE(chased.size() == 2);
+    CHECK(chased[0].rfind("192.0.2.", 0) == 0);
+    CHECK(chased[1] == "db.example.com.");
     CHECK(dig.short_answer("10-42-9-9.shop.pod.cluster.local", "A") == std::vector<std::string>{"10.42.9.9"});
 
     // A deleted endpoint slice takes its names with it.

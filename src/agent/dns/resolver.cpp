@@ -98,8 +98,47 @@ Outcome Resolver::handle(std::string_view packet, bool tcp) const {
   r.answers = std::move(answer->answers);
   r.authority = std::move(answer->authority);
   r.additional = std::move(answer->additional);
+  // An ExternalName's CNAME, asked for addresses: follow it, in the zone at once, outside it
+  // through the upstreams.
+  if ((q.type == kA || q.type == kAAAA) && r.answers.size() == 1 && r.answers[0].type == kCNAME) {
+    std::string target = r.answers[0].target;
+    if (auto inside = records_.lookup(target, q.type)) {
+      for (auto& rec : inside->answers) r.answers.push_back(std::move(rec));
+    } else {
+      out.action = Outcome::Action::chase;
+      out.chase_name = std::move(target);
+      out.chase_type = q.type;
+      out.limit = reply_limit(query, tcp);
+      out.wire = encode(r, out.limit);
+      out.partial = std::move(r);
+      return out;
+    }
+  }
   out.wire = encode(r, reply_limit(query, tcp));
   return out;
+}
+
+std::string chase_query(const Outcome& chase) {
+  Message q;
+  q.header.id = 0;  // the forwarder sets its own
+  q.header.rd = true;
+  q.questions.push_back({chase.chase_name, chase.chase_type, kClassIN});
+  Edns e;
+  e.udp_size = kAdvertisedUdpSize;
+  q.edns = e;
+  return encode(q);
+}
+
+std::string finish_chase(const Outcome& chase, const Result<std::string>& upstream_reply) {
+  if (!chase.partial || !upstream_reply) return chase.wire;
+  auto upstream = parse(*upstream_reply);
+  if (!upstream || upstream->header.rcode != kNoError || upstream->questions.size() != 1 ||
+      !names_equal(upstream->questions[0].name, chase.chase_name))
+    return chase.wire;
+  Message r = *chase.partial;
+  r.header.aa = false;  // part of the answer is not ours
+  for (auto& rec : upstream->answers) r.answers.push_back(std::move(rec));
+  return encode(r, chase.limit);
 }
 
 }  // namespace mk::agent::dns

@@ -5,6 +5,7 @@
 // server does the sockets.
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,8 +18,15 @@ namespace mk::agent::dns {
 constexpr uint16_t kAdvertisedUdpSize = 1232;
 
 struct Outcome {
-  enum class Action { reply, forward, drop } action = Action::drop;
-  std::string wire;  // the reply (Action::reply)
+  enum class Action { reply, forward, chase, drop } action = Action::drop;
+  std::string wire;  // the reply (Action::reply); for a chase, the reply with the CNAME alone
+  // Action::chase: an ExternalName service's CNAME points outside the zone; its target is
+  // resolved upstream and the answers appended, as CoreDNS does, because stub resolvers (glibc,
+  // musl) do not follow a CNAME themselves.
+  std::optional<Message> partial;
+  std::string chase_name;
+  uint16_t chase_type = 0;
+  size_t limit = 512;
 };
 
 class Resolver {
@@ -38,6 +46,12 @@ class Resolver {
 // The most a reply may take: 65535 over TCP; over UDP 512, or the client's EDNS size within
 // [512, 4096].
 size_t reply_limit(const Message& query, bool tcp);
+
+// The upstream query for a chase (RD, EDNS0), and the final reply from the upstream's answer:
+// the CNAME followed by the answers for its target; the CNAME alone when the upstream failed
+// or answered nonsense.
+std::string chase_query(const Outcome& chase);
+std::string finish_chase(const Outcome& chase, const Result<std::string>& upstream_reply);
 
 // A reply to `query` with only the question, the given rcode and RA (SERVFAIL when the
 // upstreams fail, say), encoded within reply_limit.

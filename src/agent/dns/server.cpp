@@ -145,13 +145,15 @@ void Server::udp_loop() {
       Outcome out = resolver_.handle(std::string_view(buf, static_cast<size_t>(n)), false);
       if (out.action == Outcome::Action::reply) {
         ::sendto(udp_.get(), out.wire.data(), out.wire.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&from), from_len);
-      } else if (out.action == Outcome::Action::forward) {
+      } else if (out.action == Outcome::Action::forward || out.action == Outcome::Action::chase) {
         std::lock_guard lock(jobs_mu_);
         if (jobs_.size() >= kMaxQueuedForwards) {
           stats_.dropped.fetch_add(1, std::memory_order_relaxed);
           continue;
         }
-        jobs_.push_back({std::string(buf, static_cast<size_t>(n)), from, from_len});
+        ForwardJob job{std::string(buf, static_cast<size_t>(n)), std::nullopt, from, from_len};
+        if (out.action == Outcome::Action::chase) job.chase = std::move(out);
+        jobs_.push_back(std::move(job));
         jobs_cv_.notify_one();
       }
     }
@@ -169,8 +171,13 @@ void Server::forward_loop() {
       jobs_.pop_front();
     }
     stats_.forwarded.fetch_add(1, std::memory_order_relaxed);
-    auto reply = forwarder_.exchange(job.query, false);
     std::string wire;
+    if (job.chase) {
+      wire = finish_chase(*job.chase, forwarder_.exchange(chase_query(*job.chase), false));
+      ::sendto(udp_.get(), wire.data(), wire.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&job.client), job.client_len);
+      continue;
+    }
+    auto reply = forwarder_.exchange(job.query, false);
     if (reply) {
       wire = std::move(*reply);
     } else {
@@ -223,7 +230,10 @@ void Server::serve_connection(int raw_fd) {
     stats_.tcp_queries.fetch_add(1, std::memory_order_relaxed);
     Outcome out = resolver_.handle(query, true);
     if (out.action == Outcome::Action::drop) continue;
-    if (out.action == Outcome::Action::forward) {
+    if (out.action == Outcome::Action::chase) {
+      stats_.forwarded.fetch_add(1, std::memory_order_relaxed);
+      out.wire = finish_chase(out, forwarder_.exchange(chase_query(out), true));
+    } else if (out.action == Outcome::Action::forward) {
       stats_.forwarded.fetch_add(1, std::memory_order_relaxed);
       auto reply = forwarder_.exchange(query, true);
       if (reply) {

@@ -14,6 +14,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,6 +56,7 @@ class Server {
   Server(const Resolver& resolver, const Forwarder& forwarder) : resolver_(resolver), forwarder_(forwarder) {}
   struct ForwardJob {
     std::string query;
+    std::optional<Outcome> chase;  // set: resolve the chase target instead of forwarding
     sockaddr_storage client;
     socklen_t client_len;
   };
