@@ -135,6 +135,28 @@ struct Dig {
   }
 };
 
+// A plain HTTP GET on loopback; the whole response.
+std::string http_get(const std::string& address, uint16_t port, const std::string& path) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  inet_pton(AF_INET, address.c_str(), &sa.sin_addr);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return "";
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: dns\r\n\r\n";
+  if (::send(fd.get(), req.data(), req.size(), MSG_NOSIGNAL) < 0) return "";
+  std::string out;
+  char buf[4096];
+  while (true) {
+    pollfd p{fd.get(), POLLIN, 0};
+    if (::poll(&p, 1, 3000) <= 0) break;
+    ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
 std::string status_of(const RunResult& r) {
   auto at = r.out.find("status: ");
   if (at == std::string::npos) return "(no reply)";
@@ -175,6 +197,7 @@ TEST_CASE("cluster DNS answers from the API's Services and EndpointSlices and fo
   config.port = 0;
   config.upstreams = {{own_loopback(2), upstream.port()}};
   config.forward_timeout = 1000ms;
+  config.metrics_port = 0;
   auto dns = agent::dns::ClusterDns::start(**api, config);
   REQUIRE(dns);
   Dig dig{config.listen_address, (*dns)->port(), {}};
@@ -294,5 +317,15 @@ spec: {type: ExternalName, externalName: db.example.com}
     CHECK(silent.queries() >= 1);
     auto tcp_failed = dig2.ask("www.example.org", "A", {"+tcp"});
     CHECK(status_of(tcp_failed) == "SERVFAIL");  // the silent upstream has no TCP at all
+  }
+
+  {  // the counters at /metrics, as CoreDNS's Prometheus port serves them
+    std::string metrics = http_get(config.listen_address, (*dns)->metrics_port(), "/metrics");
+    INFO(metrics);
+    CHECK(metrics.rfind("HTTP/1.1 200 OK", 0) == 0);
+    CHECK(contains(metrics, "coredns_dns_requests_total{proto=\"udp\"} "));
+    CHECK_FALSE(contains(metrics, "coredns_dns_requests_total{proto=\"tcp\"} 0\n"));
+    CHECK_FALSE(contains(metrics, "coredns_forward_requests_total 0\n"));
+    CHECK(contains(http_get(config.listen_address, (*dns)->metrics_port(), "/nope"), "404 Not Found"));
   }
 }

@@ -91,6 +91,7 @@ ClusterDns::~ClusterDns() {
 }
 
 uint16_t ClusterDns::port() const { return impl_->server->port(); }
+uint16_t ClusterDns::metrics_port() const { return impl_->server->metrics_port(); }
 const std::string& ClusterDns::address() const { return impl_->address; }
 
 Result<std::unique_ptr<ClusterDns>> ClusterDns::start(client::ApiClient& client, const ClusterDnsConfig& config) {
@@ -114,6 +115,7 @@ Result<std::unique_ptr<ClusterDns>> ClusterDns::start(client::ApiClient& client,
   ServerOptions options;
   options.address = impl->address;
   options.port = config.port;
+  options.metrics_port = config.metrics_port;
   auto server = Server::start(options, impl->resolver, impl->forwarder);
   if (!server) return server.error();
   impl->server = std::move(*server);

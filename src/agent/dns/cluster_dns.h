@@ -28,6 +28,7 @@ struct ClusterDnsConfig {
   // Where to listen: empty means the cluster DNS address, put on a dummy link of the node.
   std::string listen_address;
   uint16_t port = 53;  // 0: any free port
+  int metrics_port = 9153;  // Prometheus /metrics on the same address; -1: none, 0: any free port
   // Upstreams for other names; empty: the host's (resolv_conf, or the file pick_resolv_conf
   // chooses), loopback ones left out.
   std::vector<Upstream> upstreams;
@@ -44,6 +45,7 @@ class ClusterDns {
   ClusterDns& operator=(const ClusterDns&) = delete;
 
   uint16_t port() const;
+  uint16_t metrics_port() const;
   const std::string& address() const;
 
   struct Impl;

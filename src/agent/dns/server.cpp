@@ -101,6 +101,15 @@ Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options, cons
     s->port_ = port;
     break;
   }
+  if (options.metrics_port >= 0) {
+    auto address = make_address(options.address, static_cast<uint16_t>(options.metrics_port), len);
+    if (!address) return address.error();
+    auto metrics = bind_socket(*address, len, SOCK_STREAM);
+    if (!metrics) return metrics.error().wrap("metrics port " + std::to_string(options.metrics_port));
+    if (::listen(metrics->get(), 16) != 0) return errno_error("DNS server: listen (metrics)", errno);
+    s->metrics_port_ = bound_port(metrics->get());
+    s->metrics_ = std::move(*metrics);
+  }
   s->stop_fd_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!s->stop_fd_) return errno_error("DNS server: eventfd", errno);
   for (int i = 0; i < std::max(1, options.forward_workers); ++i) s->workers_.emplace_back([p = s.get()] { p->forward_loop(); });
@@ -193,9 +202,14 @@ void Server::forward_loop() {
 
 void Server::accept_loop() {
   while (!stopping_) {
-    pollfd p[2] = {{tcp_.get(), POLLIN, 0}, {stop_fd_.get(), POLLIN, 0}};
-    if (::poll(p, 2, -1) < 0 && errno != EINTR) return;
-    if (p[1].revents) return;
+    pollfd p[3] = {{stop_fd_.get(), POLLIN, 0}, {tcp_.get(), POLLIN, 0}, {metrics_.get(), POLLIN, 0}};
+    if (::poll(p, metrics_ ? 3 : 2, -1) < 0 && errno != EINTR) return;
+    if (p[0].revents) return;
+    if (metrics_ && p[2].revents) {
+      int fd = ::accept4(metrics_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd >= 0) serve_metrics(fd);
+    }
+    if (!p[1].revents) continue;
     int fd = ::accept4(tcp_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) continue;
     for (auto it = connections_.begin(); it != connections_.end();) {
@@ -217,6 +231,45 @@ void Server::accept_loop() {
       c.done = true;
     });
   }
+}
+
+// One request, one answer, connection closed; a scraper that sends nothing for a second is
+// dropped. Served on the accept thread: it takes microseconds.
+void Server::serve_metrics(int raw_fd) {
+  UniqueFd fd(raw_fd);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  std::string request;
+  char buf[1024];
+  while (request.find("\r\n\r\n") == std::string::npos && request.size() < 8192) {
+    ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
+    if (n > 0) {
+      request.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EINTR)) return;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    pollfd p{fd.get(), POLLIN, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) return;
+  }
+  std::string status = "200 OK", body;
+  if (request.rfind("GET /metrics ", 0) == 0 || request.rfind("GET /metrics?", 0) == 0) {
+    auto line = [&](const char* name, const char* help, const char* labels, uint64_t v) {
+      body += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n";
+      body += std::string(name) + labels + " " + std::to_string(v) + "\n";
+    };
+    line("coredns_dns_requests_total", "Queries received, by transport.", "{proto=\"udp\"}", stats_.udp_queries.load());
+    body += "coredns_dns_requests_total{proto=\"tcp\"} " + std::to_string(stats_.tcp_queries.load()) + "\n";
+    line("coredns_forward_requests_total", "Queries sent to the upstream resolvers.", "", stats_.forwarded.load());
+    line("minikube_dns_forward_failures_total", "Forwarded queries answered SERVFAIL because no upstream replied.", "",
+         stats_.forward_failures.load());
+    line("minikube_dns_dropped_total", "Queries dropped: forward queue or TCP connections full.", "", stats_.dropped.load());
+  } else {
+    status = "404 Not Found";
+    body = "404 page not found\n";
+  }
+  std::string response = "HTTP/1.1 " + status + "\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  (void)transfer(fd.get(), stop_fd_.get(), response.data(), response.size(), false, deadline + std::chrono::seconds(1));
 }
 
 void Server::serve_connection(int raw_fd) {

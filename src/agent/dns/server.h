@@ -30,6 +30,9 @@ struct ServerOptions {
   std::string address = "10.43.0.10";
   uint16_t port = 53;  // 0: any free port (the same number for UDP and TCP)
   int forward_workers = 4;
+  // Prometheus text at GET /metrics over plain HTTP on this TCP port of the same address
+  // (9153, as CoreDNS's); -1: none, 0: any free port.
+  int metrics_port = -1;
 };
 
 struct ServerStats {
@@ -49,6 +52,7 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   uint16_t port() const { return port_; }
+  uint16_t metrics_port() const { return metrics_port_; }
   const ServerStats& stats() const { return stats_; }
   void stop();
 
@@ -69,11 +73,12 @@ class Server {
   void forward_loop();
   void accept_loop();
   void serve_connection(int fd);
+  void serve_metrics(int fd);
 
   const Resolver& resolver_;
   const Forwarder& forwarder_;
-  UniqueFd udp_, tcp_, stop_fd_;
-  uint16_t port_ = 0;
+  UniqueFd udp_, tcp_, metrics_, stop_fd_;
+  uint16_t port_ = 0, metrics_port_ = 0;
   ServerStats stats_;
   std::atomic<bool> stopping_{false};
 
