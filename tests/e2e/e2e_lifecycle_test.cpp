@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -126,6 +127,22 @@ std::string manifest(const std::string& flags) {
                  container("second", "echo two >> /work/order") + "    volumeMounts:\n    - {name: work, mountPath: /work}\n" +
                  "  containers:\n" + container("app", "cat /work/order; sleep 3600") +
                  "    volumeMounts:\n    - {name: work, mountPath: /work}\n");
+  auto flags_volume = "  volumes:\n  - name: flags\n    hostPath: {path: " + flags + "}\n";
+  auto flags_mount = "    volumeMounts:\n    - {name: flags, mountPath: /flags}\n";
+  out += pod("hooks", "  containers:\n" + container("app", "sleep 3600") +
+                          "    lifecycle:\n      postStart:\n        exec:\n          command: [\"sh\", \"-c\", \"exit 1\"]\n");
+  out += pod("prestop", flags_volume + "  containers:\n" + container("app", "sleep 3600") + flags_mount +
+                            "    lifecycle:\n      preStop:\n        exec:\n"
+                            "          command: [\"sh\", \"-c\", \"echo bye > /flags/prestop\"]\n");
+  out += pod("deadline", "  activeDeadlineSeconds: 2\n  containers:\n" + container("app", "sleep 3600"));
+  out += pod("done", "  restartPolicy: OnFailure\n  containers:\n" + container("app", "exit 0"));
+  out += pod("tcp", "  containers:\n" + container("web", "busybox httpd -f -p 8081 -h /") +
+                        "    startupProbe:\n      tcpSocket: {port: 8081}\n      periodSeconds: 1\n"
+                        "    readinessProbe:\n      tcpSocket: {port: web}\n      periodSeconds: 1\n"
+                        "    ports:\n    - {name: web, containerPort: 8081}\n");
+  out += pod("startup-fail", "  containers:\n" + container("app", "sleep 3600") +
+                                 "    startupProbe:\n      exec:\n        command: [\"cat\", \"/nope\"]\n"
+                                 "      periodSeconds: 1\n      failureThreshold: 2\n");
   out += pod("init-wait", "  initContainers:\n" + container("wait", "sleep 3600") + "  containers:\n" +
                               container("app", "sleep 3600"));
   return out;
@@ -160,6 +177,7 @@ TEST_CASE("the kubelet restarts, probes and initialises containers, and survives
       30s));
 
   std::string flags = server.new_dir("flags");
+  ::chmod(flags.c_str(), 0777);
   RunResult applied = server.kubectl({"apply", "-f", server.write("pods.yaml", manifest(flags))});
   INFO(applied);
   REQUIRE(applied.ok());
@@ -232,14 +250,41 @@ TEST_CASE("the kubelet restarts, probes and initialises containers, and survives
     CHECK(contains(events_of(server, "ready"), "Unhealthy: Readiness probe failed:"));
     { std::ofstream(flag) << "yes\n"; }
 
+    // postStart failure: the container is killed and restarted.
+    CHECK(poll_until([&] { return number(field(server, "hooks", "{.status.containerStatuses[0].restartCount}")) >= 1; }, 30s));
+    std::string hook_events = events_of(server, "hooks");
+    INFO(hook_events);
+    CHECK(contains(hook_events, "FailedPostStartHook: PostStartHook failed"));
+    CHECK(contains(hook_events, "Killing: FailedPostStartHook"));
+
+    // activeDeadlineSeconds: Failed with DeadlineExceeded, its container stopped.
+    CHECK(poll_until([&] { return field(server, "deadline", "{.status.phase}") == "Failed"; }, 30s));
+    CHECK(field(server, "deadline", "{.status.reason}") == "DeadlineExceeded");
+    CHECK(poll_until([&] { return !field(server, "deadline", "{.status.containerStatuses[0].state.terminated.exitCode}").empty(); }, 20s));
+
+    // OnFailure with exit 0: Succeeded.
+    CHECK(poll_until([&] { return field(server, "done", "{.status.phase}") == "Succeeded"; }, 30s));
+    CHECK(field(server, "done", R"({.status.conditions[?(@.type=="Ready")].reason})") == "PodCompleted");
+    CHECK(field(server, "done", "{.status.containerStatuses[0].restartCount}") == "0");
+
+    // tcpSocket startup and readiness probes (a named port).
+    CHECK(poll_until([&] { return field(server, "tcp", R"({.status.conditions[?(@.type=="Ready")].status})") == "True"; }, 20s));
+    CHECK(field(server, "tcp", "{.status.containerStatuses[0].started}") == "true");
+
+    // A startup probe that keeps failing restarts the container.
+    CHECK(poll_until([&] { return number(field(server, "startup-fail", "{.status.containerStatuses[0].restartCount}")) >= 1; }, 30s));
+    CHECK(field(server, "startup-fail", "{.status.containerStatuses[0].ready}") == "false");
+    CHECK(contains(events_of(server, "startup-fail"), "Killing: Container app failed startup probe, will be restarted"));
+
     // The agent SIGKILLed and started again: the containers keep running and are adopted.
     CHECK(poll_until([&] { return field(server, "init", R"({.status.conditions[?(@.type=="Ready")].status})") == "True"; }, 20s));
     CHECK(poll_until([&] { return field(server, "ready", R"({.status.conditions[?(@.type=="Ready")].status})") == "True"; }, 20s));
     std::string init_started = field(server, "init", "{.status.containerStatuses[0].state.running.startedAt}");
     std::string ready_started = field(server, "ready", "{.status.containerStatuses[0].state.running.startedAt}");
     std::string pod_count = server.kubectl({"get", "pods", "-o", "name"}).out;
+    // One shim for each pod that has not finished (deadline and done have).
+    CHECK(poll_until([&] { return shims_under(node.data_dir) == 11; }, 20s));
     int shims = shims_under(node.data_dir);
-    CHECK(shims == 7);
     ::kill(node.agent->pid(), SIGKILL);
     CHECK(node.agent->wait_for_exit(10s));
     std::string log2 = node.data_dir + "/../agent2.log";
@@ -262,6 +307,9 @@ TEST_CASE("the kubelet restarts, probes and initialises containers, and survives
   RunResult del = server.kubectl({"delete", "pods", "--all", "--grace-period", "1", "--wait=true"}, 60s);
   INFO(del);
   CHECK(del.ok());
+  // The preStop hook ran before the container was stopped.
+  CHECK(contains(read_file(flags + "/prestop"), "bye"));
+  CHECK(contains(events_of(server, "prestop"), "Killing: Stopping container app"));
   CHECK(poll_until([&] { return shims_under(node.data_dir) == 0; }, 30s));
   CHECK(node.agent->stop());
 }

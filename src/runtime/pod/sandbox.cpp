@@ -92,10 +92,16 @@ Status bind_namespaces(const std::string& ns_dir, int flags, const std::string& 
   pid_t child = ::fork();
   if (child < 0) return errno_error("fork namespace holder", errno);
   if (child == 0) {
-    // The child's copies of the parent's ends would keep the pipes open: it would never see EOF.
-    ::close(report_read.release());
-    ::close(hold_write.release());
-    unshare_child(flags, hostname.c_str(), report_write.get(), hold_read.get());
+    // Only its own two ends stay open in the child, on fds 3 and 4: the parent's ends would keep
+    // the pipes open (it would never see EOF), and so would the ends of holders that other
+    // threads fork at the same time (close-on-exec does not help a child that never execs), which
+    // would leave those waiting for each other.
+    int report_fd = ::fcntl(report_write.get(), F_DUPFD, 10);
+    int hold_fd = ::fcntl(hold_read.get(), F_DUPFD, 10);
+    ::dup2(report_fd, 3);
+    ::dup2(hold_fd, 4);
+    ::close_range(5, ~0U, 0);
+    unshare_child(flags, hostname.c_str(), 3, 4);
   }
   report_write.reset();
   hold_read.reset();
