@@ -10,6 +10,7 @@
 #include "server/controllers/node_lifecycle_controller.h"
 #include "server/controllers/replicaset_controller.h"
 #include "server/controllers/serviceaccount_controller.h"
+#include "server/controllers/servicelb_controller.h"
 
 namespace mk::controllers {
 
@@ -52,6 +53,7 @@ void add_default_controllers(ControllerManager& manager, const ControllerOptions
   manager.add(make_endpointslice_controller());
   manager.add(make_event_ttl_controller());
   manager.add(make_node_lifecycle_controller());
+  if (options.servicelb) manager.add(make_servicelb_controller());
 }
 
 }  // namespace mk::controllers

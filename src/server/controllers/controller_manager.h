@@ -29,6 +29,7 @@ class ControllerManager {
 // What the controllers need to know of the server's settings.
 struct ControllerOptions {
   std::string cluster_cidr = "10.42.0.0/16";
+  bool servicelb = true;  // k3s's `--disable servicelb` turns it off
 };
 
 // Every controller the server runs.
