@@ -7,6 +7,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -108,11 +109,19 @@ bool read_exact(int fd, char* buf, size_t n, Clock::time_point deadline) {
 
 Result<std::string> Forwarder::exchange(std::string_view query, bool tcp) const {
   if (query.size() < 12) return make_error(Errc::invalid_argument, "forward: query shorter than a header");
+  auto parsed = parse(query);
+  if (parsed && parsed->questions.size() == 1) {
+    size_t limit = tcp ? 65535 : (parsed->edns ? std::clamp<size_t>(parsed->edns->udp_size, 512, 4096) : 512);
+    if (auto hit = cache_.get(*parsed, limit)) return std::move(*hit);
+  }
   if (upstreams_.empty()) return make_error(Errc::unavailable, "forward: no upstream nameservers");
   Error last = make_error(Errc::unavailable, "forward: no upstream answered");
   for (const auto& u : upstreams_) {
     auto reply = exchange_one(u, query, tcp);
-    if (reply) return reply;
+    if (reply) {
+      if (parsed && parsed->questions.size() == 1) cache_.put(*parsed, *reply);
+      return reply;
+    }
     last = reply.error();
   }
   return last;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/dns/forward_cache.h"
 #include "common/error.h"
 
 namespace mk::agent::dns {
@@ -27,14 +28,17 @@ class Forwarder {
   bool empty() const { return upstreams_.empty(); }
   const std::vector<Upstream>& upstreams() const { return upstreams_; }
 
-  // `query` is the client's whole message; the reply carries the client's ID again.
+  // `query` is the client's whole message; the reply carries the client's ID again. Replies
+  // are cached (forward_cache.h) and served from there while fresh.
   Result<std::string> exchange(std::string_view query, bool tcp) const;
+  const ForwardCache& cache() const { return cache_; }
 
  private:
   Result<std::string> exchange_one(const Upstream& upstream, std::string_view query, bool tcp) const;
 
   std::vector<Upstream> upstreams_;
   std::chrono::milliseconds timeout_;
+  mutable ForwardCache cache_;
 };
 
 }  // namespace mk::agent::dns
