@@ -143,6 +143,12 @@ TEST_CASE("the kubelet runs pods bound to its node, reports their status and fin
   CHECK(poll_until([&] { return contains(read_file(node.data_dir + "/agent/pods/" + uid + "/logs/hello.log"), "hello"); },
                    10s));
   CHECK(shims_under(node.data_dir) == 1);
+  // Its resolv.conf as the kubelet writes it for dnsPolicy ClusterFirst (the default).
+  std::string resolv = read_file(node.data_dir + "/agent/pods/" + uid + "/resolv.conf");
+  INFO(resolv);
+  CHECK(contains(resolv, "nameserver 10.43.0.10\n"));
+  CHECK(contains(resolv, "search default.svc.cluster.local svc.cluster.local cluster.local"));
+  CHECK(contains(resolv, "options ndots:5\n"));
 
   // A pod that exits 3 and is not restarted ends Failed.
   RunResult fail = server.kubectl({"run", "three", "--image", kImage, "--image-pull-policy", "Never", "--restart", "Never",
