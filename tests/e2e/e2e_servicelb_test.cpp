@@ -104,3 +104,13 @@ TEST_CASE("ServiceLB publishes the Ready nodes' addresses for LoadBalancer servi
   CHECK(poll_until([&] { return ingress_of(*api, "web") == "192.0.2.21"; }, 10s));
   CHECK(ingress_of(*api, "plain").empty());
 }
+
+TEST_CASE("the kubernetes Service has an EndpointSlice for service proxies") {
+  Server server;
+  auto api = admin_client(server);
+  auto slice = api->get(client::Resource{"discovery.k8s.io", "v1", "endpointslices"}, "default", "kubernetes");
+  REQUIRE(slice);
+  CHECK((*slice)["metadata"]["labels"]["kubernetes.io/service-name"] == "kubernetes");
+  CHECK((*slice)["endpoints"][0]["addresses"][0] == "127.0.0.1");
+  CHECK((*slice)["ports"][0]["port"] == server.port());
+}

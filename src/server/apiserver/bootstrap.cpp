@@ -13,8 +13,10 @@ using nlohmann::json;
 
 namespace {
 
-Status ensure(Registry& registry, const char* kind_name, const std::string& ns, json obj) {
-  const api::KindInfo* kind = registry.context().kinds.by_kind("", "v1", kind_name);
+Status ensure(Registry& registry, const char* kind_name, const std::string& ns, json obj, const char* group = "",
+              const char* version = "v1") {
+  const api::KindInfo* kind = registry.context().kinds.by_kind(group, version, kind_name);
+  if (kind == nullptr) return make_error(Errc::internal, std::string("no kind ") + kind_name);
   std::string name = obj["metadata"]["name"];
   auto existing = registry.get(*kind, ns, name);
   if (existing) return Status::ok();
@@ -52,7 +54,14 @@ Status bootstrap_cluster_objects(Registry& registry, const std::string& address,
   if (auto s = ensure(registry, "Service", "default", svc); !s) return s;
   json ep = {{"metadata", {{"name", "kubernetes"}, {"labels", {{"endpointslice.kubernetes.io/skip-mirror", "true"}}}}},
              {"subsets", {{{"addresses", {{{"ip", address}}}}, {"ports", {{{"name", "https"}, {"port", port}, {"protocol", "TCP"}}}}}}}};
-  return ensure(registry, "Endpoints", "default", ep);
+  if (auto s = ensure(registry, "Endpoints", "default", ep); !s) return s;
+  // Service proxies read EndpointSlices; upstream's API server writes this one itself, as the
+  // Endpoints carry the skip-mirror label.
+  json slice = {{"metadata", {{"name", "kubernetes"}, {"labels", {{"kubernetes.io/service-name", "kubernetes"}}}}},
+                {"addressType", address.find(':') == std::string::npos ? "IPv4" : "IPv6"},
+                {"endpoints", {{{"addresses", {address}}, {"conditions", {{"ready", true}}}}}},
+                {"ports", {{{"name", "https"}, {"port", port}, {"protocol", "TCP"}}}}};
+  return ensure(registry, "EndpointSlice", "default", slice, "discovery.k8s.io", "v1");
 }
 
 }  // namespace mk::apiserver
