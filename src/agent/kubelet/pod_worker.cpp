@@ -1,6 +1,7 @@
 #include "agent/kubelet/pod_worker.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "agent/kubelet/image_policy.h"
 #include "agent/kubelet/pod_status.h"
@@ -76,6 +77,22 @@ std::string go_millis(std::chrono::milliseconds d) {
   return s + "s";
 }
 
+// The object as the API server keeps it: a merge patch's nulls delete, so they are not stored.
+json without_nulls(const json& j) {
+  if (j.is_object()) {
+    json out = json::object();
+    for (const auto& [k, v] : j.items())
+      if (!v.is_null()) out[k] = without_nulls(v);
+    return out;
+  }
+  if (j.is_array()) {
+    json out = json::array();
+    for (const auto& v : j) out.push_back(without_nulls(v));
+    return out;
+  }
+  return j;
+}
+
 const runtime::pod::ContainerStatus* find_status(const runtime::pod::PodStatus& status, const std::string& name) {
   for (const auto& c : status.containers)
     if (c.name == name) return &c;
@@ -95,6 +112,7 @@ PodWorker::PodWorker(client::ApiClient& client, runtime::pod::Runtime& runtime,
 PodWorker::~PodWorker() { stop(); }
 
 void PodWorker::start() {
+  events_thread_ = std::thread([this] { send_events(); });
   probes_ = std::make_unique<ProbeManager>(
       runtime_, [this](const std::string& uid) { wake_task(uid); },
       [this](const json& pod, const std::string& container, const std::string& message) {
@@ -133,6 +151,12 @@ void PodWorker::stop() {
     }
     if (task->thread.joinable()) task->thread.join();
   }
+  {
+    std::lock_guard<std::mutex> lock(events_mu_);
+    events_stopping_ = true;
+    events_wake_.notify_one();
+  }
+  if (events_thread_.joinable()) events_thread_.join();
   if (informer_) informer_->stop();
 }
 
@@ -156,7 +180,23 @@ void PodWorker::event(const json& pod, const std::string& type, const std::strin
     container_spec(pod, container, &init);
     field_path = std::string(init ? "spec.initContainers{" : "spec.containers{") + container + "}";
   }
-  events_.record(ref, type, reason, message, field_path);
+  std::lock_guard<std::mutex> lock(events_mu_);
+  if (events_queue_.size() >= 10000) return;  // the API server is far behind: drop, as upstream's broadcaster does
+  events_queue_.push_back({std::move(ref), type, reason, message, field_path});
+  events_wake_.notify_one();
+}
+
+void PodWorker::send_events() {
+  std::unique_lock<std::mutex> lock(events_mu_);
+  while (true) {
+    events_wake_.wait(lock, [this] { return events_stopping_ || !events_queue_.empty(); });
+    if (events_stopping_) return;  // events are best effort: shutting down does not wait for them
+    QueuedEvent e = std::move(events_queue_.front());
+    events_queue_.pop_front();
+    lock.unlock();
+    events_.record(e.object, e.type, e.reason, e.message, e.field_path);
+    lock.lock();
+  }
 }
 
 void PodWorker::run() {
@@ -567,14 +607,19 @@ void PodWorker::remove_gone(const std::string& uid, const json& pod) {
 }
 
 void PodWorker::remove_orphans(const std::set<std::string>& known) {
-  auto pods = runtime_.list();
-  if (!pods) return;
-  for (const auto& p : *pods) {
-    if (known.count(p.uid)) continue;
-    MK_LOG(info) << "kubelet: pod " << p.namespace_name << "/" << p.name << " (" << p.uid
+  // Directory names first (cheap, every resync); the runtime is asked only about strangers.
+  std::error_code ec;
+  std::vector<std::string> unknown;
+  for (const auto& entry : std::filesystem::directory_iterator(runtime_.pods_dir(), ec)) {
+    if (!known.count(entry.path().filename())) unknown.push_back(entry.path().filename());
+  }
+  for (const auto& uid : unknown) {
+    auto p = runtime_.status(uid);
+    if (!p) continue;
+    MK_LOG(info) << "kubelet: pod " << p->namespace_name << "/" << p->name << " (" << uid
                  << ") is gone from the API; removing it";
-    (void)runtime_.stop_pod(p.uid, 2);
-    if (auto s = runtime_.remove_pod(p.uid); !s) MK_LOG(warn) << "kubelet: " << s.error().message;
+    (void)runtime_.stop_pod(uid, 2);
+    if (auto s = runtime_.remove_pod(uid); !s) MK_LOG(warn) << "kubelet: " << s.error().message;
   }
 }
 
@@ -621,8 +666,9 @@ void PodWorker::write_status(const json& pod, Tracked& tracked) {
   }
   json next = pod_status(pod, view);
   const json current = pod.value("status", json::object());
+  const json stored = without_nulls(next);
   bool same = true;
-  for (const auto& [k, v] : next.items()) {
+  for (const auto& [k, v] : stored.items()) {
     if (!current.contains(k) || current[k] != v) same = false;
   }
   if (same) return;

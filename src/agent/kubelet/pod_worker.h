@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -94,14 +95,25 @@ class PodWorker {
   void remove_orphans(const std::set<std::string>& known);
   void write_status(const nlohmann::json& pod, Tracked& tracked);
   void fail_attempt(Tracked& tracked);
+  // Queues an event; one thread sends them, so pod workers do not wait for the API server.
   void event(const nlohmann::json& pod, const std::string& type, const std::string& reason, const std::string& message,
              const std::string& container = "");
+  void send_events();
 
   client::ApiClient& client_;
   runtime::pod::Runtime& runtime_;
   const runtime::image::ContentStore& store_;
   PodWorkerSettings settings_;
   client::EventRecorder events_;
+  struct QueuedEvent {
+    nlohmann::json object;
+    std::string type, reason, message, field_path;
+  };
+  std::mutex events_mu_;
+  std::condition_variable events_wake_;
+  std::deque<QueuedEvent> events_queue_;
+  bool events_stopping_ = false;
+  std::thread events_thread_;
   std::unique_ptr<ProbeManager> probes_;
   std::unique_ptr<client::Informer> informer_;
 
