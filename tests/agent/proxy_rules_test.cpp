@@ -234,4 +234,8 @@ TEST_CASE("a NetworkPolicy isolates the pods it selects and allows its peers and
   CHECK(body.find("ip saddr 192.168.0.0/16 ip saddr != { 192.168.5.0/24 } meta l4proto tcp th dport 8080 return") !=
         std::string::npos);
   CHECK(rules.back() == "drop");
+
+  auto dns = netpol::cluster_dns_fragment("10.43.0.10");
+  CHECK(dns.elements.at("node-dns").count("10.43.0.10 . udp . 53") == 1);
+  CHECK(dns.elements.at("node-dns").count("10.43.0.10 . tcp . 53") == 1);
 }

@@ -150,6 +150,9 @@ TEST_CASE("the service proxy and NetworkPolicy program a node's traffic") {
   TestServer web_c(lab.c, TestServer::Proto::tcp, 8080, "c");
   TestServer dns_a(lab.a, TestServer::Proto::udp, 5353, "a");
   TestServer dns_b(lab.b, TestServer::Proto::udp, 5353, "b");
+  // The node's cluster DNS answerer, as the agent's DNS runs it: the cluster DNS address is local.
+  lab.node.ip({"addr", "add", "10.43.0.10/32", "dev", "lo"});
+  TestServer node_dns(lab.node, TestServer::Proto::udp, 53, "dns");
 
   json web = create(*api, kServices, service("web", "NodePort", "http", 80));
   json empty = create(*api, kServices, service("empty", "ClusterIP", "http", 80));
@@ -272,6 +275,22 @@ TEST_CASE("the service proxy and NetworkPolicy program a node's traffic") {
     // Through the service as well (rules see the endpoint after DNAT).
     Reply via_service = tcp_get(lab.k, other_ip, 81, 2s);
     CHECK(via_service.text == "a");
+
+    // Egress: pod a may reach only pods labelled app=b, on their named port.
+    running_pod(*api, "pb", "elsewhere", "10.42.2.2", {{"app", "b"}});
+    REQUIRE(tcp_get(lab.a, "10.42.3.2", 8080, 2s).ok);
+    create(*api, kPolicies,
+           {{"apiVersion", "networking.k8s.io/v1"},
+            {"kind", "NetworkPolicy"},
+            {"metadata", {{"name", "egress-to-b"}}},
+            {"spec",
+             {{"podSelector", {{"matchLabels", {{"app", "a"}}}}},
+              {"policyTypes", {"Egress"}},
+              {"egress", {{{"to", {{{"podSelector", {{"matchLabels", {{"app", "b"}}}}}}}}, {"ports", {{{"port", "web"}}}}}}}}}});
+    CHECK(poll_until([&] { return tcp_get(lab.a, "10.42.3.2", 8080, 300ms).error == ETIMEDOUT; }, 10s));
+    CHECK(tcp_get(lab.a, "10.42.2.2", 8080, 2s).text == "b");
+    // The node's own cluster DNS answerer stays reachable.
+    CHECK(udp_get(lab.a, "10.43.0.10", 53, 2s).text == "dns");
   }
   proxy.stop();
   netpol.stop();

@@ -9,6 +9,7 @@
 
 #include "agent/nftables/sync_thread.h"
 #include "agent/netpol/policy_rules.h"
+#include "agent/proxy/cluster_network.h"
 #include "api/json_path.h"
 #include "client/informer.h"
 #include "common/log.h"
@@ -22,6 +23,14 @@ using client::ChangeType;
 const client::Resource kPods{"", "v1", "pods"};
 const client::Resource kNamespaces{"", "v1", "namespaces"};
 const client::Resource kPolicies{"networking.k8s.io", "v1", "networkpolicies"};
+const client::Resource kConfigMaps{"", "v1", "configmaps"};
+const char kClusterDnsOwner[] = "~cluster-dns";  // not a pod key: those have a slash
+
+client::WatchOptions cluster_selector() {
+  client::WatchOptions o;
+  o.field_selector = std::string("metadata.name=") + kClusterConfigMapName;
+  return o;
+}
 constexpr std::chrono::seconds kRetryDelay{5};
 constexpr std::chrono::milliseconds kDeleteDelay{1000};
 
@@ -51,7 +60,7 @@ std::string key_of(const json& obj) {
 }  // namespace
 
 struct PolicyEnforcer::Impl {
-  enum class Kind { pod, ns, policy };
+  enum class Kind { pod, ns, policy, settings };
   struct Event {
     Kind kind;
     ChangeType type;
@@ -64,6 +73,7 @@ struct PolicyEnforcer::Impl {
         pods(c, kPods),
         namespaces(c, kNamespaces),
         policies(c, kPolicies),
+        cluster(c, kConfigMaps, kClusterConfigMapNamespace, cluster_selector()),
         rules("netpol", config.netns_fd, [this](nftables::Nft& nft) { return step(nft); }) {}
 
   void push(Kind kind, ChangeType type, const json& obj) {
@@ -81,6 +91,12 @@ struct PolicyEnforcer::Impl {
       batch.swap(events);
     }
     for (auto& e : batch) {
+      if (e.kind == Kind::settings) {
+        ClusterNetwork defaults;
+        defaults.cluster_dns = config.cluster_dns;
+        cluster_dns = cluster_network_from(e.type == ChangeType::deleted ? json() : e.object, defaults).cluster_dns;
+        continue;
+      }
       auto& target = e.kind == Kind::pod ? inputs.pods : e.kind == Kind::ns ? inputs.namespaces : inputs.policies;
       std::string key = key_of(e.object);
       if (e.type == ChangeType::deleted) target.erase(key);
@@ -91,6 +107,7 @@ struct PolicyEnforcer::Impl {
     if (!batch.empty() || !initialized || (retry_at && *retry_at <= now)) {
       retry_at.reset();
       auto wanted = build_policy_fragments(inputs, config.node_name);
+      wanted[kClusterDnsOwner] = cluster_dns_fragment(cluster_dns);
       // Pods no longer isolated (or gone) lose their rules.
       for (const auto& [owner, f] : sync.applied()) wanted.try_emplace(owner);
       auto plan = sync.plan(wanted, !initialized);
@@ -118,9 +135,10 @@ struct PolicyEnforcer::Impl {
   NetpolConfig config;
   nftables::TableSync sync;
   PolicyInputs inputs;
+  std::string cluster_dns = config.cluster_dns;
   bool initialized = false;
   std::optional<nftables::SyncThread::Clock::time_point> retry_at;
-  client::Informer pods, namespaces, policies;
+  client::Informer pods, namespaces, policies, cluster;
   std::mutex mu;
   std::vector<Event> events;
   std::atomic<bool> started{false}, stopping{false};
@@ -143,12 +161,15 @@ Status PolicyEnforcer::start() {
   impl->pods.add_handler(handler(Impl::Kind::pod));
   impl->namespaces.add_handler(handler(Impl::Kind::ns));
   impl->policies.add_handler(handler(Impl::Kind::policy));
+  impl->cluster.add_handler(handler(Impl::Kind::settings));
   if (auto ok = impl->rules.start(); !ok) return ok.error().wrap("network policy");
   impl->pods.start();
   impl->namespaces.start();
   impl->policies.start();
+  impl->cluster.start();
   impl->waiter = std::thread([impl] {
-    while (!impl->pods.wait_synced(1000) || !impl->namespaces.wait_synced(1000) || !impl->policies.wait_synced(1000)) {
+    while (!impl->pods.wait_synced(1000) || !impl->namespaces.wait_synced(1000) || !impl->policies.wait_synced(1000) ||
+           !impl->cluster.wait_synced(1000)) {
       if (impl->stopping) return;
     }
     impl->started = true;
@@ -165,6 +186,7 @@ void PolicyEnforcer::stop() {
   impl_->pods.stop();
   impl_->namespaces.stop();
   impl_->policies.stop();
+  impl_->cluster.stop();
   impl_->rules.stop();
 }
 

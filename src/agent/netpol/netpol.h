@@ -17,6 +17,8 @@ namespace mk::agent::netpol {
 struct NetpolConfig {
   std::string node_name;
   int netns_fd = -1;  // program the rules in this network namespace (tests); -1: the agent's own
+  // Until (and unless) the ConfigMap kube-system/minikube-cluster says otherwise.
+  std::string cluster_dns = "10.43.0.10";
 };
 
 class PolicyEnforcer {

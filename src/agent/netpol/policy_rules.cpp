@@ -251,6 +251,7 @@ std::string policy_table_skeleton() {
   // After kube-proxy's DNAT (priority 0 > -100): rules see endpoint addresses, not service IPs.
   return R"(  map pod-ingress { type ipv4_addr : verdict; }
   map pod-egress { type ipv4_addr : verdict; }
+  set node-dns { type ipv4_addr . inet_proto . inet_service; }
   chain forward {
     type filter hook forward priority 0; policy accept;
     ct state established,related accept
@@ -260,12 +261,20 @@ std::string policy_table_skeleton() {
   chain input {
     type filter hook input priority 0; policy accept;
     ct state established,related accept
+    ip daddr . meta l4proto . th dport @node-dns accept
     ip saddr vmap @pod-egress
   })";
 }
 
 std::map<std::string, nftables::Fragment> build_policy_fragments(const PolicyInputs& in, const std::string& node_name) {
   return Builder(in).build(node_name);
+}
+
+nftables::Fragment cluster_dns_fragment(const std::string& cluster_dns) {
+  nftables::Fragment f;
+  if (!is_ipv4(cluster_dns)) return f;
+  for (const char* proto : {"udp", "tcp"}) f.elements["node-dns"][cluster_dns + " . " + proto + " . 53"] = "";
+  return f;
 }
 
 }  // namespace mk::agent::netpol

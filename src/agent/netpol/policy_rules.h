@@ -28,4 +28,9 @@ struct PolicyInputs {
 // One fragment per isolated pod of `node_name`, keyed by ns/name.
 std::map<std::string, nftables::Fragment> build_policy_fragments(const PolicyInputs& in, const std::string& node_name);
 
+// Pods may always ask the node's own cluster DNS answerer (port 53 of `cluster_dns`): with no
+// DNS pods, the usual "allow DNS to kube-dns pods" egress rule has nothing to match, and DNS
+// is what every policy means to keep.
+nftables::Fragment cluster_dns_fragment(const std::string& cluster_dns);
+
 }  // namespace mk::agent::netpol
