@@ -82,7 +82,7 @@ class PodWorker {
   void run();
   void run_task(const std::string& uid, Task& task);
   void wake_task(const std::string& uid);
-  // One pass over a pod; false once the worker is finished with it (deleted).
+  // One pass over a pod; false when something changed that the next pass should look at at once.
   bool sync(const nlohmann::json& pod, Tracked& tracked);
   void start_pod(const nlohmann::json& pod, Tracked& tracked);
   void sync_containers(const nlohmann::json& pod, Tracked& tracked, const runtime::pod::PodStatus& status);
