@@ -17,6 +17,7 @@
 #include "agent/kubelet/node_heartbeat.h"
 #include "agent/kubelet/pod_dns.h"
 #include "agent/kubelet/pod_worker.h"
+#include "agent/kubelet_server/kubelet_server.h"
 #include "agent/netpol/netpol.h"
 #include "agent/proxy/proxier.h"
 #include "client/client.h"
@@ -63,11 +64,13 @@ struct Agent::Impl {
   std::unique_ptr<proxy::ServiceProxy> services;
   std::unique_ptr<netpol::PolicyEnforcer> policies;
   std::unique_ptr<dns::ClusterDns> dns;
+  std::unique_ptr<kubelet::KubeletServer> kubelet_server;
 };
 
 Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Agent::~Agent() {
+  if (impl_) impl_->kubelet_server.reset();
   // The proxy's and the policies' rules stay in place, like the pods: traffic keeps flowing
   // while the agent restarts, and the next start replaces them in one transaction.
   if (impl_ && impl_->services) impl_->services->stop();
@@ -106,13 +109,36 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
 
   api::ClusterSettings cluster = read_cluster_settings(*impl->joined.client);
 
+  kubelet::HostFacts facts = kubelet::read_host_facts(config.data_dir);
+  if (!config.node_ip.empty()) facts.internal_ip = config.node_ip;
+  std::string host_ip = facts.internal_ip;
+
+  // The pod runtime (pods are re-adopted below, once the node is registered).
+  runtime::pod::RuntimeConfig runtime_config;
+  runtime_config.data_dir = config.data_dir;
+  runtime_config.cgroup_root = config.cgroup_root;
+  impl->runtime = std::make_unique<runtime::pod::Runtime>(runtime_config);
+
+  // The kubelet's HTTPS server, with a serving certificate the server signs for the node's
+  // addresses; started before the node registers so that the port it reports is served.
+  auto certs = fetch_kubelet_certs(impl->joined, impl->node_name, {host_ip});
+  if (!certs) return certs.error().wrap("kubelet certificates");
+  kubelet::KubeletServerOptions server_options;
+  server_options.port = config.kubelet_port;
+  server_options.cert_pem = certs->cert_pem;
+  server_options.key_pem = certs->key_pem;
+  server_options.client_ca_pem = certs->client_ca_pem;
+  auto server = kubelet::KubeletServer::start(server_options, *impl->runtime);
+  // Without it the node still runs its pods; only logs, exec, attach and port-forward fail.
+  if (server) impl->kubelet_server = std::move(*server);
+  else MK_LOG(error) << "agent: " << server.error().message << "; logs, exec, attach and port-forward will not work on this node";
+
   kubelet::NodeSettings settings;
   settings.name = impl->node_name;
   settings.kubelet_version = std::string(kKubernetesVersion) + "+minikube";
   settings.runtime_version = std::string("minikube://") + kVersion;
   settings.control_plane = config.control_plane;
-  kubelet::HostFacts facts = kubelet::read_host_facts(config.data_dir);
-  std::string host_ip = facts.internal_ip;
+  settings.kubelet_port = impl->kubelet_server ? impl->kubelet_server->port() : config.kubelet_port;
   impl->heartbeat = std::make_unique<kubelet::NodeHeartbeat>(*impl->joined.client, settings, std::move(facts));
   if (auto ok = impl->heartbeat->register_node(); !ok) return ok.error();
   impl->heartbeat->start();
@@ -127,10 +153,6 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
   for (const auto& record : *imported) MK_LOG(info) << "agent: imported image " << record.name;
 
   // Pods: re-adopt what still runs, then follow the pods bound to this node.
-  runtime::pod::RuntimeConfig runtime_config;
-  runtime_config.data_dir = config.data_dir;
-  runtime_config.cgroup_root = config.cgroup_root;
-  impl->runtime = std::make_unique<runtime::pod::Runtime>(runtime_config);
   auto live = impl->runtime->recover();
   if (!live) return live.error().wrap("recover pods");
   if (!live->empty()) MK_LOG(info) << "agent: re-adopted " << live->size() << " running pod(s)";

@@ -21,6 +21,11 @@ struct AgentConfig {
   bool disable_kube_proxy = false;      // no service proxy rules (another proxy programs Services)
   bool disable_network_policy = false;  // no NetworkPolicy enforcement
   bool disable_cluster_dns = false;  // no embedded DNS server on this node (src/agent/dns)
+  // The kubelet's HTTPS port (logs, exec, attach, port-forward for the API server); 0: any
+  // free port. Reported in the Node's status.daemonEndpoints.
+  int kubelet_port = 10250;
+  // The node's InternalIP (k3s's --node-ip); empty: the address of the default route's interface.
+  std::string node_ip;
 };
 
 }  // namespace mk::agent

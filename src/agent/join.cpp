@@ -5,6 +5,8 @@
 #endif
 #include <httplib.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <cctype>
 
@@ -76,7 +78,43 @@ Result<Joined> join(const std::string& server_url, const std::string& raw_token)
   cfg.user_agent = "minikube-agent";
   auto c = client::make_https_client(cfg);
   if (!c) return c.error().wrap("join " + server_url);
-  return Joined{res->body, std::move(*c)};
+  return Joined{res->body, std::move(*c), server_url, token->password};
+}
+
+Result<KubeletCerts> fetch_kubelet_certs(const Joined& joined, const std::string& node_name,
+                                         const std::vector<std::string>& addresses) {
+  httplib::Client api(joined.server_url);
+  {
+    // httplib takes ownership of the store.
+    X509_STORE* store = X509_STORE_new();
+    BIO* bio = BIO_new_mem_buf(joined.ca_pem.data(), static_cast<int>(joined.ca_pem.size()));
+    while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+      X509_STORE_add_cert(store, cert);
+      X509_free(cert);
+    }
+    BIO_free(bio);
+    api.set_ca_cert_store(store);
+  }
+  api.enable_server_certificate_verification(true);
+  api.set_connection_timeout(10, 0);
+  api.set_read_timeout(10, 0);
+  api.set_bearer_token_auth(joined.bearer_token);
+  std::string ips;
+  for (const auto& a : addresses) ips += (ips.empty() ? "" : ",") + a;
+  auto fail = [&](const std::string& what, const httplib::Result& res) {
+    std::string why = res ? "HTTP " + std::to_string(res->status) + " " + res->body : httplib::to_string(res.error());
+    return make_error(Errc::unavailable, "GET " + what + " from " + joined.server_url + ": " + why);
+  };
+  auto serving = api.Get("/v1-minikube/serving-kubelet.crt", {{"Minikube-Node-Name", node_name}, {"Minikube-Node-IP", ips}});
+  if (!serving || serving->status != 200) return fail("the kubelet serving certificate", serving);
+  auto client_ca = api.Get("/v1-minikube/client-ca.crt");
+  if (!client_ca || client_ca->status != 200) return fail("the client CA", client_ca);
+  // The certificate, then its key, as k3s serves serving-kubelet.crt.
+  const std::string& pem = serving->body;
+  size_t key_end = pem.find("PRIVATE KEY-----");
+  size_t key_at = key_end == std::string::npos ? key_end : pem.rfind("-----BEGIN ", key_end);
+  if (key_at == std::string::npos) return make_error(Errc::internal, "the kubelet serving certificate came without its key");
+  return KubeletCerts{pem.substr(0, key_at), pem.substr(key_at), client_ca->body};
 }
 
 }  // namespace mk::agent

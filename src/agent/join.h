@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 
@@ -26,8 +27,18 @@ Result<ParsedToken> parse_token(const std::string& token);
 struct Joined {
   std::string ca_pem;
   std::unique_ptr<client::ApiClient> client;
+  std::string server_url;
+  std::string bearer_token;  // the token's password
 };
 
 Result<Joined> join(const std::string& server_url, const std::string& token);
+
+// The kubelet's serving certificate for `node_name` with `addresses` as IP SANs, signed by the
+// server CA, and the CA of client certificates (the API server's), from the joined server.
+struct KubeletCerts {
+  std::string cert_pem, key_pem, client_ca_pem;
+};
+Result<KubeletCerts> fetch_kubelet_certs(const Joined& joined, const std::string& node_name,
+                                         const std::vector<std::string>& addresses);
 
 }  // namespace mk::agent

@@ -15,6 +15,8 @@ agent::AgentConfig to_agent_config(const Settings& s) {
   cfg.disable_kube_proxy = s.boolean("disable-kube-proxy");
   cfg.disable_network_policy = s.boolean("disable-network-policy");
   cfg.disable_cluster_dns = s.boolean("disable-cluster-dns");
+  cfg.kubelet_port = std::stoi(s.text("kubelet-port"));
+  cfg.node_ip = s.text("node-ip");
   return cfg;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "agent/config.h"
 #include "cli/settings.h"
 #include "cli/validate.h"
 #include "server/config.h"
@@ -110,6 +111,12 @@ std::vector<OptionSpec> build_table() {
        .help = "Octal permissions of the kubeconfig file", .commands = kServer,
        .default_value = {mode_text(s.write_kubeconfig_mode)}, .check = check_file_mode});
 
+  add({.name = "kubelet-port", .group = "Agent", .value_name = "PORT",
+       .help = "HTTPS port of the kubelet (logs, exec, attach and port-forward through the API server)",
+       .commands = both, .default_value = {std::to_string(agent::AgentConfig{}.kubelet_port)}, .check = check_port});
+  add({.name = "node-ip", .group = "Agent", .value_name = "IP",
+       .help = "IP address the node reports as its InternalIP (default: the default route's interface address)",
+       .commands = both, .check = check_ip});
   add({.name = "disable-agent", .group = "Agent", .help = "Run no node components on this server",
        .kind = K::boolean, .commands = kServer, .default_value = {s.disable_agent ? "true" : "false"}});
   add({.name = "disable-kube-proxy", .group = "Agent",

@@ -39,4 +39,10 @@ bool iequals(std::string_view a, std::string_view b);
 // Splits a request-target into path and query at the first '?'.
 void split_target(std::string_view target, std::string& path, std::string& query);
 
+// %XX decoded; in a query ('+' as space too) when `plus_is_space`.
+std::string percent_decode(std::string_view s, bool plus_is_space = false);
+
+// "a=1&b=x%20y&a=2" -> {{"a","1"},{"b","x y"},{"a","2"}}, in order, repeated keys kept.
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);
+
 }  // namespace mk::http

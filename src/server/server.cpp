@@ -150,6 +150,18 @@ int run(const ServerConfig& config) {
   api_options.advertise_address = advertise_address(config) + ":" + std::to_string(config.https_listen_port);
   api_options.node_token = pki->token.password;
   api_options.service_account_key_pem = pki->service_key_pem;
+  api_options.kubelet_client_cert_pem = pki->kubelet_client.cert_pem;
+  api_options.kubelet_client_key_pem = pki->kubelet_client.key_pem;
+  api_options.kubelet_ca_pem = pki->server_ca.cert_pem;
+  // Kubelet serving certificates live as long as the server's own leaves; an agent asks again
+  // at every start.
+  api_options.issue_kubelet_serving_cert = [ca = *pki, validity = pki_options.leaf_validity](
+                                               const std::string& node, const std::vector<std::string>& addresses)
+      -> Result<std::pair<std::string, std::string>> {
+    auto pair = pki::issue_kubelet_serving_cert(ca, node, addresses, validity);
+    if (!pair) return pair.error();
+    return std::make_pair(pair->cert_pem, pair->key_pem);
+  };
   auto api = apiserver::ApiServer::start(*kv, api_options);
   if (!api) {
     MK_LOG(error) << "server: " << api.error().message;

@@ -65,7 +65,7 @@ json node_status(const NodeSettings& s, const HostFacts& f, const std::string& n
                         condition("PIDPressure", false, "KubeletHasSufficientPID", "kubelet has sufficient PID available", now, previous),
                         condition("Ready", true, "KubeletReady", "kubelet is posting ready status", now, previous)})},
           {"addresses", json::array({{{"type", "InternalIP"}, {"address", f.internal_ip}}, {{"type", "Hostname"}, {"address", f.hostname}}})},
-          {"daemonEndpoints", {{"kubeletEndpoint", {{"Port", 10250}}}}},
+          {"daemonEndpoints", {{"kubeletEndpoint", {{"Port", s.kubelet_port}}}}},
           {"nodeInfo",
            {{"machineID", f.machine_id},
             {"systemUUID", f.system_uuid},

@@ -16,6 +16,7 @@ struct NodeSettings {
   std::string runtime_version;   // "minikube://0.1.0"
   int64_t max_pods = 110;
   bool control_plane = false;    // the server's own node: control-plane role labels
+  int kubelet_port = 10250;      // status.daemonEndpoints.kubeletEndpoint.Port
 };
 
 // The Node as first registered: labels (kubernetes.io/hostname, os, arch, roles), no podCIDR

@@ -572,6 +572,19 @@ Result<Runtime::TtyExec> Runtime::exec_tty(const std::string& uid, const std::st
   return TtyExec{std::move(reply->fds[0]), std::move(*sock)};
 }
 
+Result<Runtime::Attached> Runtime::attach(const std::string& uid, const std::string& container) {
+  auto sock = connect_shim(pod_dir(uid));
+  if (!sock) return sock.error().wrap("attach to " + uid + "/" + container);
+  if (auto s = shim::send_message(sock->get(), {{"op", "attach"}, {"container", container}}); !s) return s.error();
+  auto reply = shim::receive_message(sock->get());
+  if (!reply) return reply.error();
+  if (!reply->body.value("ok", false)) return make_error(Errc::unavailable, reply->body.value("error", "attach failed"));
+  Attached out;
+  out.output = std::move(*sock);
+  if (!reply->fds.empty()) out.stdin_fd = std::move(reply->fds[0]);
+  return out;
+}
+
 Result<std::string> read_cri_log(const std::string& path, bool include_rotated) {
   std::vector<std::string> files;
   if (include_rotated) {

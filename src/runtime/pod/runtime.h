@@ -103,6 +103,13 @@ class Runtime {
     shim::UniqueFd pty, connection;
   };
   Result<TtyExec> exec_tty(const std::string& uid, const std::string& container, const ExecRequest& request);
+  // Attaches to a running container: its output (stdout and stderr together, raw, as the shim
+  // relays it) on `output` until the container ends, and its stdin write end when the container
+  // was started with stdin open (else empty).
+  struct Attached {
+    shim::UniqueFd output, stdin_fd;
+  };
+  Result<Attached> attach(const std::string& uid, const std::string& container);
 
   // Cgroup path of a pod (relative to the hierarchies' mount points).
   std::string pod_cgroup(const PodSpec& spec) const;

@@ -10,6 +10,7 @@
 #include "server/apiserver/discovery.h"
 #include "server/apiserver/in_process_client.h"
 #include "server/apiserver/metrics.h"
+#include "server/apiserver/node_bootstrap.h"
 #include "server/apiserver/openapi/openapi.h"
 #include "server/apiserver/server_impl.h"
 #include "server/apiserver/strategies.h"
@@ -76,6 +77,7 @@ void ApiServer::Impl::handle(http::Request&& req, Writer w) {
 
   User user = authn->authenticate(req);
   if (!user.authenticated()) return respond_error(w, api::unauthorized());
+  if (path.rfind(kNodeBootstrapPrefix, 0) == 0) return serve_node_bootstrap(options, req, user, w);
   if (std::string why = authz->authorize(user, *info); !why.empty()) return respond_error(w, api::forbidden(why));
 
   if (info->is_resource && is_review_resource(*info)) return handle_review(*this, req, *info, user, w);

@@ -2,6 +2,7 @@
 // The API server: HTTPS front (src/http), authentication and authorization, discovery,
 // and the generic registry for every kind, over the key-value store.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,16 @@ struct ApiServerOptions {
   // Signs and verifies service-account tokens (PEM, ECDSA P-256 or RSA); none: no TokenRequest.
   std::string service_account_key_pem;
   std::string service_account_issuer = "https://kubernetes.default.svc.cluster.local";
+
+  // Kubelets: a node (system:nodes) asks for its serving certificate at
+  // /v1-minikube/serving-kubelet.crt; unset, none is issued. Returns the certificate and key PEM.
+  std::function<Result<std::pair<std::string, std::string>>(const std::string& node,
+                                                            const std::vector<std::string>& addresses)>
+      issue_kubelet_serving_cert;
+  // What the API server presents to kubelets (logs, exec, attach, port-forward), and the CA their
+  // serving certificates must verify against (the server CA).
+  std::string kubelet_client_cert_pem, kubelet_client_key_pem;
+  std::string kubelet_ca_pem;
 };
 
 struct User;

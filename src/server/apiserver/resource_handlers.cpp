@@ -9,6 +9,7 @@
 #include "server/apiserver/merge/server_side_apply.h"
 #include "server/apiserver/patch.h"
 #include "server/apiserver/server_impl.h"
+#include "server/apiserver/subresources/kubelet_proxy.h"
 #include "server/apiserver/subresources/request_body.h"
 #include "server/apiserver/subresources/subresource_dispatch.h"
 #include "server/apiserver/table.h"
@@ -182,6 +183,12 @@ void ApiServer::Impl::serve_resource(const api::KindInfo& kind_ref, const http::
     const std::string& name = info.name;
     const std::string& verb = info.verb;
 
+    if (kind->kind == "Pod" && is_pod_stream(info.subresource)) {
+      // log, exec, attach, portforward: proxied to the pod's kubelet (subresources/kubelet_proxy.h).
+      return proxy_pod_stream(*registry, {options.kubelet_ca_pem, options.kubelet_client_cert_pem,
+                                          options.kubelet_client_key_pem},
+                              info, req, w);
+    }
     if (is_special_subresource(info.subresource)) {
       // scale, binding, eviction, token and the pod streams (subresources/).
       auto wo = write_options(query, user, verb);

@@ -14,6 +14,8 @@ PkiPaths pki_paths(const std::filesystem::path& data_dir) {
   p.serving_key = p.tls_dir / "serving-kube-apiserver.key";
   p.admin_cert = p.tls_dir / "client-admin.crt";
   p.admin_key = p.tls_dir / "client-admin.key";
+  p.kubelet_client_cert = p.tls_dir / "client-kube-apiserver-kubelet.crt";
+  p.kubelet_client_key = p.tls_dir / "client-kube-apiserver-kubelet.key";
   p.service_key = p.tls_dir / "service.key";
   p.token = p.server_dir / "token";
   p.node_token = p.server_dir / "node-token";

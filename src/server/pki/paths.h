@@ -8,6 +8,7 @@
 //       client-ca.crt, client-ca.key    CA of client certificates; the API server trusts this one
 //       serving-kube-apiserver.crt/.key the API server's serving certificate
 //       client-admin.crt/.key           system:admin in system:masters (the admin kubeconfig)
+//       client-kube-apiserver-kubelet.crt/.key  the API server's identity towards kubelets
 //       service.key                     signs service-account tokens
 
 #include <filesystem>
@@ -25,6 +26,8 @@ struct PkiPaths {
   std::filesystem::path serving_key;
   std::filesystem::path admin_cert;
   std::filesystem::path admin_key;
+  std::filesystem::path kubelet_client_cert;
+  std::filesystem::path kubelet_client_key;
   std::filesystem::path service_key;
   std::filesystem::path token;
   std::filesystem::path node_token;

@@ -57,6 +57,12 @@ Result<ServerPki> ensure_server_pki(const PkiOptions& options) {
   if (!admin_pair) return admin_pair.error();
   pki.admin = std::move(*admin_pair);
 
+  LeafSpec kubelet_client{"kubelet client certificate", kKubeletClientUser, {"system:masters"}, std::nullopt,
+                          options.leaf_validity, options.renew_before};
+  auto kubelet_pair = ensure_leaf(p.kubelet_client_cert, p.kubelet_client_key, pki.client_ca, kubelet_client);
+  if (!kubelet_pair) return kubelet_pair.error();
+  pki.kubelet_client = std::move(*kubelet_pair);
+
   auto service_key = load_or_create_key(p.service_key, "service-account signing key");
   if (!service_key) return service_key.error();
   pki.service_key_pem = std::move(*service_key);
@@ -65,6 +71,20 @@ Result<ServerPki> ensure_server_pki(const PkiOptions& options) {
   if (!token) return token.error();
   pki.token = std::move(*token);
   return pki;
+}
+
+Result<KeyPair> issue_kubelet_serving_cert(const ServerPki& pki, const std::string& node_name,
+                                           const std::vector<std::string>& addresses, std::chrono::seconds validity) {
+  SanSet sans;
+  for (const std::string& name : {node_name, std::string("localhost"), std::string("127.0.0.1")}) {
+    if (auto st = add_san(sans, name); !st) return st.error().wrap("kubelet serving certificate");
+  }
+  for (const auto& address : addresses) {
+    if (address.empty()) continue;
+    if (auto st = add_san(sans, address); !st) return st.error().wrap("kubelet serving certificate");
+  }
+  normalize(sans);
+  return issue_serving_cert(pki.server_ca, "system:node:" + node_name, sans, validity);
 }
 
 }  // namespace mk::pki

@@ -37,11 +37,21 @@ struct ServerPki {
   CertAuthority client_ca;  // signs client certificates; the API server trusts it
   KeyPair serving;          // kube-apiserver's serving certificate
   KeyPair admin;            // CN system:admin, O system:masters
+  // The API server's client certificate towards kubelets (logs, exec, attach, port-forward).
+  KeyPair kubelet_client;   // CN kube-apiserver-kubelet-client, O system:masters
   std::string service_key_pem;  // signs service-account tokens
   SanSet serving_sans;          // what the serving certificate was required to cover
   JoinToken token;
 };
 
 Result<ServerPki> ensure_server_pki(const PkiOptions& options);
+
+// The user a kubelet lets in: the subject CN of the API server's kubelet client certificate.
+inline constexpr const char kKubeletClientUser[] = "kube-apiserver-kubelet-client";
+
+// A kubelet's serving certificate for node `node_name`, signed by the server CA: the node's
+// addresses as IP SANs, its name and "localhost" as DNS SANs, 127.0.0.1 always.
+Result<KeyPair> issue_kubelet_serving_cert(const ServerPki& pki, const std::string& node_name,
+                                           const std::vector<std::string>& addresses, std::chrono::seconds validity);
 
 }  // namespace mk::pki

@@ -6,7 +6,6 @@
 #include "server/apiserver/patch.h"
 #include "server/apiserver/subresources/binding.h"
 #include "server/apiserver/subresources/eviction.h"
-#include "server/apiserver/subresources/pod_streams.h"
 #include "server/apiserver/subresources/request_body.h"
 #include "server/apiserver/subresources/scale.h"
 #include "server/apiserver/subresources/token_request.h"
@@ -58,8 +57,6 @@ ApiResult<SubresourceReply> serve_subresource(Registry& registry, const Subresou
   const std::string& name = c.info.name;
 
   if (sub == "scale") return serve_scale(registry, c);
-  if (sub == "log" || sub == "exec" || sub == "attach" || sub == "portforward")
-    return pod_stream_unavailable(registry, ns, name, sub);
 
   auto body = decode_request_body(c.req);
   if (!body) return body.error();
