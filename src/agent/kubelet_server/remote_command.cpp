@@ -280,6 +280,11 @@ void start_session(std::shared_ptr<Session> session, runtime::pod::Runtime runti
     std::string failure;
     UniqueFd exit_connection;
     auto exit_code = std::make_shared<std::atomic<int>>(INT32_MIN);
+    struct StartError {
+      std::mutex mu;
+      std::string message;
+    };
+    auto start_error = std::make_shared<StartError>();
     if (!o.exec) {
       auto attached = runtime.attach(pod.uid, o.container);
       if (!attached) {
@@ -333,12 +338,16 @@ void start_session(std::shared_ptr<Session> session, runtime::pod::Runtime runti
       req.stderr_fd = child_err->get();
       // The runtime call waits for the exit; on a thread of its own, so the pump can run. It
       // holds only copies (the runtime is its configuration) and the session by reference count.
-      std::thread([runtime, pod, o, req, child_in, child_out, child_err, exit_code, session]() mutable {
+      std::thread([runtime, pod, o, req, child_in, child_out, child_err, exit_code, session, start_error]() mutable {
         auto result = runtime.exec(pod.uid, o.container, req);
         child_in->reset();
         child_out->reset();
         child_err->reset();
-        if (!result) MK_LOG(info) << "kubelet: exec in " << pod.namespace_name << "/" << pod.name << ": " << result.error().message;
+        if (!result) {
+          MK_LOG(info) << "kubelet: exec in " << pod.namespace_name << "/" << pod.name << ": " << result.error().message;
+          std::lock_guard<std::mutex> lock(start_error->mu);
+          start_error->message = result.error().message;
+        }
         exit_code->store(result ? *result : -2);
         session->wake();
       }).detach();
@@ -346,7 +355,10 @@ void start_session(std::shared_ptr<Session> session, runtime::pod::Runtime runti
     }
     run_pump(*session, pump, tasks, code, failure);
     if (!failure.empty()) return session->finish(failure_json(failure));
-    if (o.exec && code && *code == -2) return session->finish(failure_json("the command could not be run"));
+    if (o.exec && code && *code == -2) {
+      std::lock_guard<std::mutex> lock(start_error->mu);
+      return session->finish(failure_json(start_error->message.empty() ? "the command could not be run" : start_error->message));
+    }
     if (!o.exec || !code) return session->finish(exit_status_json(0));
     session->finish(exit_status_json(*code));
   };
