@@ -189,12 +189,14 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
   if (!config.disable_kube_proxy) {
     proxy::ProxyConfig proxy_config;
     proxy_config.node_name = impl->node_name;
+    proxy_config.network = cluster;
     impl->services = std::make_unique<proxy::ServiceProxy>(*impl->joined.client, proxy_config);
     if (auto ok = impl->services->start(); !ok) return ok.error();
   }
   if (!config.disable_network_policy) {
     netpol::NetpolConfig policy_config;
     policy_config.node_name = impl->node_name;
+    policy_config.cluster_dns = cluster.cluster_dns;
     impl->policies = std::make_unique<netpol::PolicyEnforcer>(*impl->joined.client, policy_config);
     if (auto ok = impl->policies->start(); !ok) return ok.error();
   }

@@ -5,7 +5,6 @@
 
 #include "agent/netpol/policy_rules.h"
 #include "agent/nftables/table_sync.h"
-#include "agent/proxy/cluster_network.h"
 #include "agent/proxy/service_rules.h"
 
 using namespace mk::agent;
@@ -194,15 +193,6 @@ TEST_CASE("the table engine changes only what differs and deletes unused chains 
   t.commit(one_left, now);
   auto none_left = t.plan({{"e", {}}});
   CHECK(none_left.script == "delete element ip tbl s { 10.0.0.1 }\n");
-}
-
-TEST_CASE("the cluster settings come from the ConfigMap, with defaults") {
-  json cm = {{"data", {{"clusterCIDR", "10.52.0.0/16"}, {"clusterDNS", "10.53.0.10"}}}};
-  auto net = cluster_network_from(cm);
-  CHECK(net.cluster_cidr == "10.52.0.0/16");
-  CHECK(net.cluster_dns == "10.53.0.10");
-  CHECK(net.service_cidr == "10.43.0.0/16");
-  CHECK(cluster_network_from(json()).cluster_dns == "10.43.0.10");
 }
 
 TEST_CASE("a NetworkPolicy isolates the pods it selects and allows its peers and ports") {

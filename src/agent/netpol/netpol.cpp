@@ -9,7 +9,7 @@
 
 #include "agent/nftables/sync_thread.h"
 #include "agent/netpol/policy_rules.h"
-#include "agent/proxy/cluster_network.h"
+#include "api/cluster_settings.h"
 #include "api/json_path.h"
 #include "client/informer.h"
 #include "common/log.h"
@@ -28,7 +28,7 @@ const char kClusterDnsOwner[] = "~cluster-dns";  // not a pod key: those have a 
 
 client::WatchOptions cluster_selector() {
   client::WatchOptions o;
-  o.field_selector = std::string("metadata.name=") + kClusterConfigMapName;
+  o.field_selector = std::string("metadata.name=") + api::kClusterSettingsName;
   return o;
 }
 constexpr std::chrono::seconds kRetryDelay{5};
@@ -73,7 +73,7 @@ struct PolicyEnforcer::Impl {
         pods(c, kPods),
         namespaces(c, kNamespaces),
         policies(c, kPolicies),
-        cluster(c, kConfigMaps, kClusterConfigMapNamespace, cluster_selector()),
+        cluster(c, kConfigMaps, api::kClusterSettingsNamespace, cluster_selector()),
         rules("netpol", config.netns_fd, [this](nftables::Nft& nft) { return step(nft); }) {}
 
   void push(Kind kind, ChangeType type, const json& obj) {
@@ -92,9 +92,8 @@ struct PolicyEnforcer::Impl {
     }
     for (auto& e : batch) {
       if (e.kind == Kind::settings) {
-        ClusterNetwork defaults;
-        defaults.cluster_dns = config.cluster_dns;
-        cluster_dns = cluster_network_from(e.type == ChangeType::deleted ? json() : e.object, defaults).cluster_dns;
+        cluster_dns = e.type == ChangeType::deleted ? config.cluster_dns
+                                                    : api::cluster_settings_from_configmap(e.object).cluster_dns;
         continue;
       }
       auto& target = e.kind == Kind::pod ? inputs.pods : e.kind == Kind::ns ? inputs.namespaces : inputs.policies;

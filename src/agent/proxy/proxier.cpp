@@ -32,11 +32,11 @@ struct Event {
 
 client::WatchOptions cluster_selector() {
   client::WatchOptions o;
-  o.field_selector = std::string("metadata.name=") + kClusterConfigMapName;
+  o.field_selector = std::string("metadata.name=") + api::kClusterSettingsName;
   return o;
 }
 
-ProxySettings settings_of(const std::string& node, const ClusterNetwork& net) {
+ProxySettings settings_of(const std::string& node, const api::ClusterSettings& net) {
   ProxySettings s;
   s.node_name = node;
   s.cluster_cidr = net.cluster_cidr;
@@ -52,7 +52,7 @@ struct ServiceProxy::Impl {
         table(settings_of(config.node_name, config.network)),
         services(c, kServices),
         slices(c, kSlices),
-        cluster(c, kConfigMaps, kClusterConfigMapNamespace, cluster_selector()),
+        cluster(c, kConfigMaps, api::kClusterSettingsNamespace, cluster_selector()),
         rules("proxy", config.netns_fd, [this](nftables::Nft& nft) { return step(nft); }) {}
 
   void push(Kind kind, ChangeType type, const json& obj) {
@@ -82,7 +82,8 @@ struct ServiceProxy::Impl {
           else table.upsert_slice(e.object);
           break;
         case Kind::settings: {
-          ClusterNetwork net = cluster_network_from(e.type == ChangeType::deleted ? json() : e.object, config.network);
+          api::ClusterSettings net =
+              e.type == ChangeType::deleted ? config.network : api::cluster_settings_from_configmap(e.object);
           table.set_settings(settings_of(config.node_name, net));
           break;
         }

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/proxy/cluster_network.h"
+#include "api/cluster_settings.h"
 #include "common/error.h"
 
 namespace mk::client {
@@ -19,7 +19,7 @@ namespace mk::agent::proxy {
 struct ProxyConfig {
   std::string node_name;
   // Used until (and unless) the ConfigMap kube-system/minikube-cluster says otherwise.
-  ClusterNetwork network;
+  api::ClusterSettings network;
   // Program the rules in this network namespace (tests); -1: the agent's own.
   int netns_fd = -1;
 };
