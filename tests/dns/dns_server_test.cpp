@@ -245,6 +245,23 @@ kind: Service
 metadata: {name: ext, namespace: shop}
 spec: {type: ExternalName, externalName: db.example.com}
 )";
+  // A headless service with 40 ready endpoints: its A answer needs more than 512 bytes.
+  manifest += R"(---
+apiVersion: v1
+kind: Service
+metadata: {name: many, namespace: shop}
+spec: {clusterIP: None}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: many-1
+  namespace: shop
+  labels: {kubernetes.io/service-name: many}
+addressType: IPv4
+endpoints:
+)";
+  for (int i = 0; i < 40; ++i) manifest += "- addresses: [10.42.3." + std::to_string(10 + i) + "]\n";
   auto applied = server.kubectl({"apply", "-f", server.write("shop.yaml", manifest)});
   REQUIRE(applied.ok());
   auto ip = server.kubectl({"get", "svc", "-n", "shop", "web", "-o", "jsonpath={.spec.clusterIP}"});
@@ -283,6 +300,17 @@ spec: {type: ExternalName, externalName: db.example.com}
     // A deleted endpoint slice takes its names with it.
     REQUIRE(server.kubectl({"delete", "endpointslice", "-n", "shop", "db-manual"}).ok());
     CHECK(poll_until([&] { return status_of(dig.ask("db.shop.svc.cluster.local", "A")) == "NXDOMAIN"; }, 10s));
+  }
+
+  {  // over 512 bytes without EDNS0: TC over UDP, the whole answer over TCP
+    REQUIRE(poll_until([&] { return dig.short_answer("many.shop.svc.cluster.local", "A").size() == 40; }, 10s));
+    auto cut = dig.ask("many.shop.svc.cluster.local", "A", {"+noedns", "+ignore"});
+    CHECK(contains(cut.out, "flags: qr aa tc rd ra"));
+    CHECK(contains(cut.out, "ANSWER: 0"));
+    CHECK(dig.short_answer("many.shop.svc.cluster.local", "A", {"+noedns"}).size() == 40);  // dig retries over TCP
+    auto edns = dig.ask("many.shop.svc.cluster.local", "A", {"+bufsize=1232"});
+    CHECK(contains(edns.out, "ANSWER: 40"));
+    CHECK(contains(edns.out, "udp: 1232"));
   }
 
   {  // NXDOMAIN and NODATA, both with the zone's SOA
