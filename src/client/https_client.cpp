@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <chrono>
 #include <thread>
 
 #include "common/log.h"
@@ -127,43 +128,57 @@ class HttpsWatch final : public WatchHandle {
              std::function<void(const std::string&)> on_end)
       : conn_(std::move(conn)) {
     thread_ = std::thread([this, path = std::move(path), on_event = std::move(on_event), on_end = std::move(on_end)] {
-      std::string buffer;
-      bool consumer_stopped = false;
-      auto res = conn_->Get(path.c_str(), [&](const char* data, size_t len) {
-        if (stop_) return false;
-        buffer.append(data, len);
-        size_t start = 0;
-        for (size_t nl; (nl = buffer.find('\n', start)) != std::string::npos; start = nl + 1) {
-          json ev = json::parse(buffer.begin() + static_cast<std::ptrdiff_t>(start),
-                                buffer.begin() + static_cast<std::ptrdiff_t>(nl), nullptr, false);
-          if (!ev.is_object()) continue;
-          json object = ev.value("object", json::object());
-          WatchEvent we{ev.value("type", ""), &object};
-          if (!on_event(we)) {
-            consumer_stopped = true;
-            return false;
-          }
-        }
-        buffer.erase(0, start);
-        return true;
-      });
-      if (stop_ || consumer_stopped) return;
-      if (on_end) {
-        if (!res) on_end("watch stream: " + httplib::to_string(res.error()));
-        else if (res->status != 200) on_end("watch: " + error_of(res).message);
-        else on_end("watch stream ended");
-      }
+      read(path, on_event, on_end);
+      done_ = true;
     });
   }
   ~HttpsWatch() override {
     stop_ = true;
-    conn_->stop();
+    // stop() interrupts only a request already in flight: one whose connection is still being
+    // made when it is called would then wait for events that may never come. So stop until
+    // the reader has finished.
+    while (!done_) {
+      conn_->stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     if (thread_.joinable()) thread_.join();
   }
 
  private:
+  void read(const std::string& path, const std::function<bool(const WatchEvent&)>& on_event,
+            const std::function<void(const std::string&)>& on_end) {
+    if (stop_) return;
+    std::string buffer;
+    bool consumer_stopped = false;
+    auto res = conn_->Get(path.c_str(), [&](const char* data, size_t len) {
+      if (stop_) return false;
+      buffer.append(data, len);
+      size_t start = 0;
+      for (size_t nl; (nl = buffer.find('\n', start)) != std::string::npos; start = nl + 1) {
+        json ev = json::parse(buffer.begin() + static_cast<std::ptrdiff_t>(start),
+                              buffer.begin() + static_cast<std::ptrdiff_t>(nl), nullptr, false);
+        if (!ev.is_object()) continue;
+        json object = ev.value("object", json::object());
+        WatchEvent we{ev.value("type", ""), &object};
+        if (!on_event(we)) {
+          consumer_stopped = true;
+          return false;
+        }
+      }
+      buffer.erase(0, start);
+      return true;
+    });
+    if (stop_ || consumer_stopped) return;
+    if (on_end) {
+      if (!res) on_end("watch stream: " + httplib::to_string(res.error()));
+      else if (res->status != 200) on_end("watch: " + error_of(res).message);
+      else on_end("watch stream ended");
+    }
+  }
+
   std::unique_ptr<httplib::SSLClient> conn_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> done_{false};
   std::thread thread_;
 };
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <thread>
 
 #include "client/https_client.h"
 #include "client/informer.h"
@@ -107,6 +108,27 @@ TEST_CASE("an informer over HTTPS sees the current state and later changes") {
   std::lock_guard lock(mu);
   CHECK(std::find(added.begin(), added.end(), "after") != added.end());
   CHECK(std::find(deleted.begin(), deleted.end(), "before") != deleted.end());
+}
+
+TEST_CASE("a watch dropped the moment it was made stops at once") {
+  Server server;
+  auto api = admin_client(server);
+  // The stream may not be in flight yet when the handle goes; it must not be left waiting for
+  // events that never come.
+  // From a list's revision, as informers watch: nothing is sent until something changes.
+  auto list = api->list(kConfigMaps, "nothing-here", {});
+  REQUIRE(list);
+  client::WatchOptions from_list;
+  from_list.resource_version = (*list)["metadata"].value("resourceVersion", "");
+  for (int i = 0; i < 20; ++i) {
+    auto started = std::chrono::steady_clock::now();
+    {
+      auto w = api->watch(kConfigMaps, "nothing-here", from_list, [](const client::WatchEvent&) { return true; }, nullptr);
+      REQUIRE(w);
+      if (i % 2) std::this_thread::sleep_for(std::chrono::milliseconds(i));
+    }
+    CHECK(std::chrono::steady_clock::now() - started < 5s);
+  }
 }
 
 TEST_CASE("a wrong token is refused and an unverifiable server is not trusted") {
