@@ -9,8 +9,8 @@
 #include <openssl/x509.h>
 
 #include <atomic>
-#include <mutex>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "common/log.h"
