@@ -41,7 +41,7 @@ class ServerProcess {
   double ready_ms() const { return ready_ms_; }
   double api_ms() const { return api_ms_; }
   const std::string& log_path() const { return log_path_; }
-  void stop() { child_.stop(); }
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000)) { child_.stop(grace); }
 
  private:
   ServerProcess(ChildProcess child, int port, std::string log_path)

@@ -24,6 +24,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 const std::string kNamespace = "default";
 const std::string kPodsPath = "/api/v1/namespaces/" + kNamespace + "/pods";
+// SIGTERM to SIGKILL: the agent finishes its pod worker's pass before it stops.
+constexpr std::chrono::milliseconds kStopGrace{30'000};
 
 int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
@@ -254,7 +256,10 @@ MinikubeResults run_minikube_side(const Options& options, const Plan& plan, cons
   r.ready_ms = std::chrono::duration<double, std::milli>(Clock::now() - started_at).count();
   if (Status s = measure(plan, data_dir, *server, r); !s) r.error = s.error();
   MK_LOG(info) << "bench: stopping minikube server and removing its pods";
-  server->stop();
+  auto stop_start = Clock::now();
+  server->stop(kStopGrace);
+  r.stop_ms = std::chrono::duration<double, std::milli>(Clock::now() - stop_start).count();
+  r.stop_killed = r.stop_ms >= std::chrono::duration<double, std::milli>(kStopGrace).count();
   return r;
 }
 

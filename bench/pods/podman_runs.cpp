@@ -135,8 +135,10 @@ PodmanResults run_podman_side(const Options& options, const Plan& plan, const st
   auto conmons = bench::find_processes("conmon", storage + "/");
   r.conmons = conmons.size();
   r.conmon_rss_total = 0;
+  r.conmon_pss_total = 0;
   for (pid_t pid : conmons) {
     if (auto m = bench::read_memory(pid)) r.conmon_rss_total += m->rss_bytes;
+    if (auto pss = bench::read_pss_bytes(pid)) r.conmon_pss_total += *pss;
   }
   MK_LOG(info) << "bench: removing the podman pods and storage";
   return r;

@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 #include <vector>
@@ -59,6 +60,17 @@ std::string podman_latency_cell(const PodmanResults& p, bool p99) {
   return latency_cell(p.latency, p99);
 }
 
+// Median of the first and of the last tenth of a series (at least one pod each).
+std::string tenths_cell(const LatencySeries& s) {
+  size_t n = s.samples_ns.size();
+  if (n < 2) return "—";
+  size_t tenth = std::max<size_t>(1, n / 10);
+  std::vector<int64_t> first(s.samples_ns.begin(), s.samples_ns.begin() + static_cast<std::ptrdiff_t>(tenth));
+  std::vector<int64_t> last(s.samples_ns.end() - static_cast<std::ptrdiff_t>(tenth), s.samples_ns.end());
+  return bench::format_ms(summary(first).p50_ms) + " → " + bench::format_ms(summary(last).p50_ms) + " (" +
+         std::to_string(tenth) + " pods each)";
+}
+
 std::string bytes_or_dash(int64_t b) { return b < 0 ? "—" : bench::format_bytes(b); }
 
 std::string breakdown_cell(const std::vector<int64_t>& samples) {
@@ -78,8 +90,12 @@ std::string render_report(const RunContext& c, const MinikubeResults& m, const P
   out << "- minikube: " << c.minikube << " (`minikube server` with its in-process agent, temporary data dir";
   if (m.ready_ms > 0) out << "; start until the agent joined: " << bench::format_ms(m.ready_ms);
   out << ")\n";
-  out << "- podman: " << (p.version.empty() ? (p.skipped.empty() ? "unknown" : p.skipped) : p.version)
-      << " with runc, cgroupfs, temporary storage, `--network none`\n";
+  if (!p.skipped.empty()) {
+    out << "- podman: " << p.skipped << "\n";
+  } else {
+    out << "- podman: " << (p.version.empty() ? "unknown version" : p.version)
+        << " with runc, cgroupfs, temporary storage, `--network none`\n";
+  }
   if (c.quick) out << "- --quick: a smoke check, too few pods for the figures to mean much\n";
   out << "\n";
 
@@ -102,6 +118,9 @@ std::string render_report(const RunContext& c, const MinikubeResults& m, const P
   }
   rows.push_back(p50);
   rows.push_back({"pod start p99", latency_cell(m.latency, true), podman_latency_cell(p, true), "—", "—"});
+  rows.push_back({"pod start p50 of the first tenth of the pods → of the last tenth (does it grow with the pods "
+                  "already running?)",
+                  tenths_cell(m.latency), p.skipped.empty() && !p.error ? tenths_cell(p.latency) : "—", "—", "—"});
 
   Row idle{"server + agent RSS, idle after start (one process)", bytes_or_dash(m.idle_rss),
            "— (no daemon; k3s: 300–565 MB reported)", "≤ 20 MB", "—"};
@@ -134,7 +153,8 @@ std::string render_report(const RunContext& c, const MinikubeResults& m, const P
   size_t podman_pods = p.latency.samples_ns.size() + (p.ran && !p.error ? 1 : 0);
   if (p.conmons > 0 && p.conmon_rss_total >= 0 && podman_pods > 0) {
     helpers.podman = bench::format_bytes(p.conmon_rss_total / static_cast<int64_t>(podman_pods)) + " (" +
-                     bench::format_bytes(p.conmon_rss_total) + " for " + std::to_string(p.conmons) + " conmons)";
+                     bench::format_bytes(p.conmon_rss_total) + " for " + std::to_string(p.conmons) + " conmons; Pss " +
+                     bench::format_bytes(p.conmon_pss_total) + ")";
   }
   rows.push_back(helpers);
 
@@ -147,6 +167,13 @@ std::string render_report(const RunContext& c, const MinikubeResults& m, const P
   Row shim_cpu{"CPU of all shims together over the same window, % of one core", "—", "—", "—", "—"};
   if (m.shims_cpu_percent >= 0) shim_cpu.minikube = fixed(m.shims_cpu_percent, "%.2f %%");
   rows.push_back(shim_cpu);
+
+  Row stop{"server stop with the pods running (SIGTERM → exit; the pods keep running)", "—", "—", "—", "—"};
+  if (m.stop_ms >= 0) {
+    stop.minikube = m.stop_killed ? "did not exit within " + bench::format_ms(m.stop_ms) + ", killed"
+                                  : bench::format_ms(m.stop_ms);
+  }
+  rows.push_back(stop);
 
   out << "| measurement | minikube | podman (runc) | target | status |\n";
   out << "|---|---:|---:|---|---|\n";

@@ -45,6 +45,8 @@ struct MinikubeResults {
   double cpu_window_s = 0;
   double cpu_percent = -1;       // the minikube process, % of one core
   double shims_cpu_percent = -1;  // all shims together
+  double stop_ms = -1;            // SIGTERM until the server exited, with the pods running
+  bool stop_killed = false;       // it did not exit within the grace period
 };
 
 struct PodmanResults {
@@ -56,6 +58,7 @@ struct PodmanResults {
   size_t verified_running = 0;  // pods' containers podman ps shows running at the end
   size_t conmons = 0;
   int64_t conmon_rss_total = -1;
+  int64_t conmon_pss_total = -1;
 };
 
 }  // namespace mk::podbench
