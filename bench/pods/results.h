@@ -19,12 +19,13 @@ struct LatencySeries {
   bool budget_hit = false;     // stopped at the phase's time budget
 };
 
-// Where minikube's create-to-Running time went, per pod (nanoseconds). "started" is the
-// kubelet's "started pod" log line (millisecond timestamps), written once the runtime has the
-// pod's containers running.
+// Where minikube's create-to-Running time went, per pod (nanoseconds). The middle steps come
+// from the kubelet's log lines (millisecond timestamps): "created pod" once the runtime made the
+// sandbox and shim, "started container" once the container runs.
 struct Breakdown {
   std::vector<int64_t> create_to_bound;     // POST until the watch shows spec.nodeName
-  std::vector<int64_t> bound_to_started;    // until the kubelet logs it started the pod
+  std::vector<int64_t> bound_to_sandbox;    // until the kubelet logs "created pod"
+  std::vector<int64_t> sandbox_to_started;  // until it logs "started container"
   std::vector<int64_t> started_to_running;  // until the watch shows phase Running
 };
 
