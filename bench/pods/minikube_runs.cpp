@@ -175,9 +175,16 @@ Status measure(const Plan& plan, const std::string& data_dir, bench::ServerProce
       r.latency.budget_hit = true;
       break;
     }
-    auto one = start_one(*client, **watch, "pod-" + std::to_string(i), std::min(phase_end, Clock::now() + plan.pod_deadline));
+    auto pod_end = Clock::now() + plan.pod_deadline;
+    auto one = start_one(*client, **watch, "pod-" + std::to_string(i), std::min(phase_end, pod_end));
     if (!one) {
-      r.latency.error = one.error();
+      // Cut off by the phase's budget rather than by its own deadline: the series ends there.
+      if (bench::interrupted()) return make_error(Errc::cancelled, "interrupted");
+      if (Clock::now() >= phase_end && phase_end < pod_end) {
+        r.latency.budget_hit = true;
+      } else {
+        r.latency.error = one.error();
+      }
       break;
     }
     r.latency.samples_ns.push_back(one->times.running_ns - one->created_ns);

@@ -50,7 +50,7 @@ std::string latency_cell(const LatencySeries& s, bool p99) {
   auto sum = summary(s.samples_ns);
   std::string text = bench::format_ms(p99 ? sum.p99_ms : sum.p50_ms) + " (" + n_of(s) + ")";
   if (s.error) text += "; then failed: " + one_line(s.error->message);
-  if (s.budget_hit) text += "; time budget reached";
+  if (s.budget_hit) text += "; the rest did not fit the time budget";
   return text;
 }
 
