@@ -258,6 +258,14 @@ MinikubeResults run_minikube_side(const Options& options, const Plan& plan, cons
   // network (nftables tables, a link) from this host-network agent; as in the e2e tests they
   // are off, so the run leaves the host's network alone.
   spec.extra_args = {"--node-name", node, "--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns"};
+  // The kubelet's HTTPS port: a free one on loopback, so parallel runs and tests do not meet.
+  auto kubelet_port = bench::free_loopback_port();
+  if (!kubelet_port) {
+    r.error = kubelet_port.error();
+    return r;
+  }
+  spec.extra_args.insert(spec.extra_args.end(),
+                         {"--node-ip", "127.0.0.1", "--kubelet-port", std::to_string(*kubelet_port)});
   MK_LOG(info) << "bench: starting minikube server with its agent";
   auto started_at = Clock::now();
   auto server = bench::ServerProcess::start(spec);
