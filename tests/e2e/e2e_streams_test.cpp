@@ -188,6 +188,15 @@ TEST_CASE("kubectl logs, exec and attach reach the pod's kubelet through the API
     CHECK(contains(attached.out, "bye"));
   }
 
+  {  // kubectl run -i: a new pod with stdin open, attached to as soon as it runs
+    RunResult r = server.kubectl({"run", "reader", "-i", "--rm", "--restart=Never", "--image", kImage,
+                                  "--image-pull-policy", "Never", "--command", "--", "sh", "-c", "read line; echo got $line"},
+                                 90s, "hello\n");
+    INFO(r);
+    CHECK(r.ok());
+    CHECK(contains(r.out, "got hello"));
+  }
+
   {  // the kubelet port answers only the API server
     CHECK(kubelet_status(kubelet_port, server.ca_file(), "", "") == 401);
     CHECK(kubelet_status(kubelet_port, server.ca_file(), server.client_cert_file(), server.client_key_file()) == 403);
@@ -210,6 +219,7 @@ TEST_CASE("kubectl logs, exec and attach reach the pod's kubelet through the API
     CHECK(contains(py.out, "log: line1"));
     CHECK(contains(py.out, "exec: hi-from-python"));
     CHECK(contains(py.out, "exit: 3"));
+    CHECK(contains(py.out, "tty: is-a-tty"));
   }
 
   CHECK(server.kubectl({"delete", "pod", "lines", "follow", "talker", "--grace-period", "1", "--wait=true"}, 60s).ok());

@@ -27,6 +27,11 @@ def main():
     ws.run_forever(timeout=30)
     print("exit: %s" % ws.returncode)
     ws.close()
+    # With a terminal: the command's stdin is one.
+    out = stream(api.connect_get_namespaced_pod_exec, pod, "default",
+                 command=["sh", "-c", "[ -t 0 ] && echo is-a-tty"], stderr=False, stdin=True, stdout=True,
+                 tty=True)
+    print("tty: " + out.strip())
     return 0
 
 
