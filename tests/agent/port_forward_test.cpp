@@ -1,15 +1,21 @@
 // The kubelet's port-forward handlers (SPDY for kubectl, WebSocket channels for the Python
 // client) against a TCP echo server on 127.0.0.1, dialed as a host-network pod would be.
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <thread>
 
@@ -353,4 +359,56 @@ TEST_CASE("WebSocket port-forward: port prefixes, data both ways, errors on the 
   }
   REQUIRE(echoed == "hi there, bye");
   pf->close();
+}
+
+TEST_CASE("the dialer connects to the loopback of another network namespace", "[root]") {
+  if (::geteuid() != 0) {
+    WARN("skipped: entering a network namespace needs root");
+    return;
+  }
+  // The host's listener on some port says "host"; a child in a new namespace listens on the
+  // same port on its own loopback and says "inside".
+  EchoServer host;
+  int ready[2];
+  REQUIRE(::pipe2(ready, O_CLOEXEC) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    if (::unshare(CLONE_NEWNET) != 0) _exit(1);
+    int s = ::socket(AF_INET, SOCK_DGRAM, 0);
+    ifreq ifr{};
+    std::strcpy(ifr.ifr_name, "lo");
+    ifr.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
+    if (::ioctl(s, SIOCSIFFLAGS, &ifr) != 0) _exit(2);
+    int l = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(host.port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(l, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(l, 1) != 0) _exit(3);
+    [[maybe_unused]] auto n = ::write(ready[1], "r", 1);
+    int c = ::accept(l, nullptr, nullptr);
+    [[maybe_unused]] auto m = ::write(c, "inside", 6);
+    ::close(c);
+    _exit(0);
+  }
+  ::close(ready[1]);
+  char r = 0;
+  REQUIRE(::read(ready[0], &r, 1) == 1);
+  ::close(ready[0]);
+
+  auto fd = dial_pod_port("/proc/" + std::to_string(child) + "/ns/net", host.port);
+  REQUIRE(fd);
+  char buf[16] = {};
+  REQUIRE(::read(fd->get(), buf, sizeof buf) == 6);
+  REQUIRE(std::string(buf) == "inside");
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE(host.accepted.load() == 0);
+
+  auto missing = dial_pod_port("/nonexistent/ns/net", 80);
+  REQUIRE_FALSE(missing);
+  REQUIRE_THAT(missing.error().message, Catch::Contains("/nonexistent/ns/net"));
 }
