@@ -17,6 +17,7 @@
 #include "agent/kubelet/node_heartbeat.h"
 #include "agent/kubelet/pod_dns.h"
 #include "agent/kubelet/pod_worker.h"
+#include "agent/kubelet/streaming/port_forward_endpoint.h"
 #include "agent/kubelet_server/kubelet_server.h"
 #include "agent/netpol/netpol.h"
 #include "agent/proxy/proxier.h"
@@ -132,6 +133,13 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
   // Without it the node still runs its pods; only logs, exec, attach and port-forward fail.
   if (server) impl->kubelet_server = std::move(*server);
   else MK_LOG(error) << "agent: " << server.error().message << "; logs, exec, attach and port-forward will not work on this node";
+  if (impl->kubelet_server) {
+    impl->kubelet_server->set_port_forward_handler(
+        [](const http::Request& req, std::shared_ptr<http::ResponseWriter> w, const kubelet::PodTarget& pod) {
+          kubelet::streaming::serve_port_forward(req, std::move(w),
+                                                 {pod.uid, pod.namespace_name, pod.name, pod.pod_dir});
+        });
+  }
 
   kubelet::NodeSettings settings;
   settings.name = impl->node_name;
