@@ -199,14 +199,21 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
     proxy_config.node_name = impl->node_name;
     proxy_config.network = cluster;
     impl->services = std::make_unique<proxy::ServiceProxy>(*impl->joined.client, proxy_config);
-    if (auto ok = impl->services->start(); !ok) return ok.error();
+    // As with the DNS: a node without nftables still runs its pods.
+    if (auto ok = impl->services->start(); !ok) {
+      MK_LOG(warn) << "agent: service proxy not started: " << ok.error().message;
+      impl->services.reset();
+    }
   }
   if (!config.disable_network_policy) {
     netpol::NetpolConfig policy_config;
     policy_config.node_name = impl->node_name;
     policy_config.cluster_dns = cluster.cluster_dns;
     impl->policies = std::make_unique<netpol::PolicyEnforcer>(*impl->joined.client, policy_config);
-    if (auto ok = impl->policies->start(); !ok) return ok.error();
+    if (auto ok = impl->policies->start(); !ok) {
+      MK_LOG(warn) << "agent: NetworkPolicy enforcer not started: " << ok.error().message;
+      impl->policies.reset();
+    }
   }
   MK_LOG(info) << "agent: node " << impl->node_name << " joined " << config.join_url;
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));

@@ -94,6 +94,17 @@ TEST_CASE("NodePort, externalIPs and LoadBalancer ingress go through a masquerad
   CHECK(f.elements.at("service-ips").at("192.0.2.7 . tcp . 80") == "goto " + ext);
   CHECK(f.elements.at("service-ips").at("192.0.2.9 . tcp . 80") == "goto " + ext);
   CHECK(f.chains.at(ext).front() == "jump mark-for-masquerade");
+  CHECK(f.elements.count("firewall-ips") == 0);
+
+  // loadBalancerSourceRanges guard the LoadBalancer IPs only.
+  svc["spec"]["loadBalancerSourceRanges"] = {"10.0.0.0/8", "2001:db8::/32"};
+  auto guarded = proxy::build_service_rules(svc, {&s}, settings()).fragment;
+  std::string fw = chain_with_prefix(guarded, "firewall-");
+  REQUIRE(!fw.empty());
+  CHECK(guarded.chains.at(fw) == std::vector<std::string>{"ip saddr != { 10.0.0.0/8 } drop"});
+  CHECK(guarded.elements.at("firewall-ips").size() == 1);
+  CHECK(guarded.elements.at("firewall-ips").at("192.0.2.9 . tcp . 80") == "goto " + fw);
+  svc["spec"].erase("loadBalancerSourceRanges");
 
   svc["spec"]["externalTrafficPolicy"] = "Local";
   json remote = slice({{"10.42.1.2", kReady}});

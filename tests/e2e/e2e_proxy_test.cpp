@@ -202,6 +202,20 @@ TEST_CASE("the service proxy and NetworkPolicy program a node's traffic") {
     CHECK(std::set<std::string>{"a", "b", "c"}.count(outside.text) == 1);
   }
 
+  {  // a LoadBalancer IP (the node's address, as ServiceLB publishes it) guarded by source ranges
+    json lb = create(*api, kServices, service("lb", "LoadBalancer", "http", 82));
+    create(*api, kSlices, slice("lb", "http", 8080, {"10.42.2.2"}));
+    lb["spec"]["loadBalancerSourceRanges"] = {"10.42.0.0/16"};
+    auto with_ranges = api->update(kServices, "default", lb);
+    REQUIRE(with_ranges);
+    json status = *with_ranges;
+    status["status"]["loadBalancer"]["ingress"] = {{{"ip", "192.168.77.1"}}};
+    REQUIRE(api->update(kServices, "default", status, "status"));
+    CHECK(poll_until([&] { return tcp_get(lab.k, "192.168.77.1", 82, 1s).text == "b"; }, 10s));
+    Reply outside = tcp_get(lab.x, "192.168.77.1", 82, 500ms);
+    CHECK_FALSE(outside.ok);
+  }
+
   {  // a service without endpoints is refused at once
     auto t0 = std::chrono::steady_clock::now();
     Reply r = tcp_get(lab.k, empty_ip, 80, 3s);

@@ -194,9 +194,16 @@ std::string service_table_skeleton() {
     ip daddr . meta l4proto . th dport vmap @no-endpoint-services
     fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports
   }
+  map firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict; }
+  chain firewall-check { ip daddr . meta l4proto . th dport vmap @firewall-ips; }
+  chain filter-prerouting { type filter hook prerouting priority -110; policy accept; ct state new jump firewall-check; }
   chain filter-input { type filter hook input priority -110; policy accept; ct state new jump endpoints-check; }
   chain filter-forward { type filter hook forward priority -110; policy accept; ct state new jump endpoints-check; }
-  chain filter-output { type filter hook output priority -110; policy accept; ct state new jump endpoints-check; })";
+  chain filter-output {
+    type filter hook output priority -110; policy accept;
+    ct state new jump firewall-check
+    ct state new jump endpoints-check
+  })";
 }
 
 ServiceRules build_service_rules(const json& svc, const std::vector<const json*>& slices, const ProxySettings& settings) {
@@ -215,8 +222,19 @@ ServiceRules build_service_rules(const json& svc, const std::vector<const json*>
   int64_t affinity_seconds = api::int_at(svc, "spec.sessionAffinityConfig.clientIP.timeoutSeconds", kDefaultAffinitySeconds);
   if (affinity_seconds <= 0 || affinity_seconds > 86400) affinity_seconds = kDefaultAffinitySeconds;
   std::vector<std::string> external_ips = ipv4_list(svc, "spec.externalIPs");
-  if (type == "LoadBalancer") {
-    for (auto& ip : ingress_ips(svc)) external_ips.push_back(ip);
+  std::vector<std::string> lb_ips = type == "LoadBalancer" ? ingress_ips(svc) : std::vector<std::string>{};
+  external_ips.insert(external_ips.end(), lb_ips.begin(), lb_ips.end());
+  // loadBalancerSourceRanges: only these sources may use the LoadBalancer IPs (not the NodePort).
+  std::vector<std::string> source_ranges;
+  bool ranges_given = false;
+  if (const json* r = api::find_path(svc, "spec.loadBalancerSourceRanges"); r && r->is_array()) {
+    for (const auto& v : *r) {
+      if (!v.is_string()) continue;
+      std::string text = v.get<std::string>();
+      ranges_given |= !text.empty();
+      if (is_ipv4_cidr(text)) source_ranges.push_back(text);
+      else if (is_ipv4(text)) source_ranges.push_back(text + "/32");
+    }
   }
   std::sort(external_ips.begin(), external_ips.end());
   external_ips.erase(std::unique(external_ips.begin(), external_ips.end()), external_ips.end());
@@ -238,6 +256,7 @@ ServiceRules build_service_rules(const json& svc, const std::vector<const json*>
     const std::string svc_chain = "service-" + hash + "-" + id;
     const std::string local_chain = "local-" + hash + "-" + id;
     const std::string ext_chain = "external-" + hash + "-" + id;
+    const std::string fw_chain = "firewall-" + hash + "-" + id;
     auto ep_id = [&](const Endpoint& e) { return id + "__" + e.ip + "/" + std::to_string(e.port); };
     auto ep_chain = [&](const Endpoint& e) { return "endpoint-" + name_hash(ep_id(e)) + "-" + ep_id(e); };
     // The timeout is part of the name, so a changed timeout makes a new set.
@@ -259,6 +278,14 @@ ServiceRules build_service_rules(const json& svc, const std::vector<const json*>
     auto& nodeports = f.elements["service-nodeports"];
     auto& no_ep = f.elements["no-endpoint-services"];
     auto& no_ep_nodeports = f.elements["no-endpoint-nodeports"];
+
+    if (ranges_given && !lb_ips.empty()) {
+      std::string set;
+      for (const auto& r : source_ranges) set += (set.empty() ? "" : ", ") + r;
+      // No IPv4 range at all: no IPv4 source is allowed (as kube-proxy).
+      f.chains[fw_chain] = {set.empty() ? "drop" : "ip saddr != { " + set + " } drop"};
+      for (const auto& ip : lb_ips) f.elements["firewall-ips"][ip + " . " + proto + " . " + port_s] = "goto " + fw_chain;
+    }
 
     if (all.empty()) {
       // Refused as kube-proxy does: ICMP port unreachable (a TCP client sees "connection refused").
