@@ -203,7 +203,11 @@ TEST_CASE("the service proxy and NetworkPolicy program a node's traffic") {
   }
 
   {  // a LoadBalancer IP (the node's address, as ServiceLB publishes it) guarded by source ranges
-    json lb = create(*api, kServices, service("lb", "LoadBalancer", "http", 82));
+    // Of another class, so the server's ServiceLB (which sees no Ready node here) leaves the
+    // status this test writes alone.
+    json lb_spec = service("lb", "LoadBalancer", "http", 82);
+    lb_spec["spec"]["loadBalancerClass"] = "example.com/test";
+    json lb = create(*api, kServices, lb_spec);
     create(*api, kSlices, slice("lb", "http", 8080, {"10.42.2.2"}));
     lb["spec"]["loadBalancerSourceRanges"] = {"10.42.0.0/16"};
     auto with_ranges = api->update(kServices, "default", lb);
