@@ -83,6 +83,51 @@ class PageServer {
   std::thread thread_;
 };
 
+// Counts what a connection sends until the client half-closes, then answers "got <n>".
+class SinkServer {
+ public:
+  SinkServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port = ntohs(addr.sin_port);
+    REQUIRE(::listen(fd_, 4) == 0);
+    thread_ = std::thread([this] {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 20000) <= 0) return;
+      int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) return;
+      // A slow reader at first, so that the bytes pile up in front of it.
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      size_t total = 0;
+      char buf[65536];
+      for (;;) {
+        pollfd q{c, POLLIN, 0};
+        if (::poll(&q, 1, 20000) <= 0) break;
+        ssize_t n = ::read(c, buf, sizeof buf);
+        if (n <= 0) break;
+        total += static_cast<size_t>(n);
+      }
+      std::string reply = "got " + std::to_string(total);
+      [[maybe_unused]] auto w = ::write(c, reply.data(), reply.size());
+      ::close(c);
+    });
+  }
+  ~SinkServer() {
+    thread_.join();
+    ::close(fd_);
+  }
+  int port = 0;
+
+ private:
+  int fd_ = -1;
+  std::thread thread_;
+};
+
 // Just enough of an API server for `kubectl port-forward pod/web`.
 class FakeApi {
  public:
@@ -276,6 +321,29 @@ TEST_CASE("kubectl port-forward through the endpoint: direct SPDY when WebSocket
   INFO("kubectl err: " << forward->err());
   CHECK(contains(a, kPage));
   CHECK(contains(b, kPage));
+  forward->stop();
+}
+
+TEST_CASE("kubectl port-forward through the endpoint: a large upload, then the client's half-close") {
+  // 64 MiB from the client is more than the kubelet buffers (4 MiB): it must stop reading
+  // kubectl's stream and resume. The client's FIN must reach the pod as a half-close, and the
+  // pod's answer must still come back.
+  SinkServer sink;
+  PodDir pod;
+  FakeApi api(pod.pod);
+  Kubectl kubectl(api.port());
+  int local = free_port();
+  auto forward = kubectl.forward(std::to_string(local) + ":" + std::to_string(sink.port));
+  int fd = connect_local(local);
+  REQUIRE(fd >= 0);
+  const size_t total = 64u << 20;
+  std::string chunk(1 << 20, 'u');
+  for (size_t sent = 0; sent < total; sent += chunk.size()) REQUIRE(send_all(fd, chunk));
+  ::shutdown(fd, SHUT_WR);
+  std::string reply = read_to_eof(fd, 30s);
+  ::close(fd);
+  INFO("kubectl err: " << forward->err());
+  CHECK(reply == "got " + std::to_string(total));
   forward->stop();
 }
 
