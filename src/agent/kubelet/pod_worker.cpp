@@ -334,7 +334,13 @@ bool PodWorker::sync(const json& pod, Tracked& tracked) {
       status = runtime_.status(uid);
     } else {
       for (auto& [name, waiting] : tracked.waiting) {
-        if (waiting.first == "ErrImagePull") waiting.first = "ImagePullBackOff";
+        if (waiting.first != "ErrImagePull") continue;
+        waiting.first = "ImagePullBackOff";
+        const json* c = container_spec(pod, name);
+        std::string image = c ? c->value("image", "") : "";
+        waiting.second = "Back-off pulling image \"" + image + "\"";
+        event(pod, "Normal", "BackOff", waiting.second, name);
+        event(pod, "Warning", "Failed", "Error: ImagePullBackOff", name);
       }
     }
   }
