@@ -149,6 +149,8 @@ std::string manifest(const std::string& flags) {
   out += pod("startup-fail", "  containers:\n" + container("app", "sleep 3600") +
                                  "    startupProbe:\n      exec:\n        command: [\"cat\", \"/nope\"]\n"
                                  "      periodSeconds: 1\n      failureThreshold: 2\n");
+  // A registry that is not there (nothing listens on port 1): the pull fails and backs off.
+  out += pod("pull", "  containers:\n  - name: app\n    image: 127.0.0.1:1/absent:1\n    imagePullPolicy: IfNotPresent\n");
   out += pod("init-wait", "  initContainers:\n" + container("wait", "sleep 3600") + "  containers:\n" +
                               container("app", "sleep 3600"));
   return out;
@@ -251,6 +253,16 @@ TEST_CASE("the kubelet restarts, probes and initialises containers, and survives
     CHECK(field(server, "ready", "{.status.containerStatuses[0].restartCount}") == "0");
     CHECK(has_event(server, "ready", "Unhealthy: Readiness probe failed:"));
     { std::ofstream(flag) << "yes\n"; }
+
+    // A failed pull: ErrImagePull, then ImagePullBackOff.
+    CHECK(poll_until(
+        [&] { return field(server, "pull", "{.status.containerStatuses[0].state.waiting.reason}") == "ImagePullBackOff"; },
+        20s));
+    CHECK(field(server, "pull", "{.status.containerStatuses[0].state.waiting.message}") ==
+          "Back-off pulling image \"127.0.0.1:1/absent:1\"");
+    CHECK(has_event(server, "pull", "Pulling: Pulling image \"127.0.0.1:1/absent:1\""));
+    CHECK(has_event(server, "pull", "Failed: Error: ErrImagePull"));
+    CHECK(has_event(server, "pull", "BackOff: Back-off pulling image \"127.0.0.1:1/absent:1\""));
 
     // postStart failure: the container is killed and restarted.
     CHECK(poll_until([&] { return number(field(server, "hooks", "{.status.containerStatuses[0].restartCount}")) >= 1; }, 30s));
