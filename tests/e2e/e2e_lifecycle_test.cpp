@@ -69,10 +69,12 @@ struct Node {
   }
 };
 
-std::unique_ptr<Process> start_agent(const Server& server, const std::string& data_dir, const std::string& log) {
+std::unique_ptr<Process> start_agent(const Server& server, const std::string& data_dir, const std::string& log,
+                                     int kubelet_port) {
   return std::make_unique<Process>(
       std::vector<std::string>{std::getenv("MINIKUBE_BIN"), "agent", "--join", server.url(), "--token", join_token(server),
                                "--node-name", "e2e-life", "--data-dir", data_dir,
+                               "--kubelet-port", std::to_string(kubelet_port),
                                // No nftables tables, DNS address or port 53 in the host's namespace from a test.
                                "--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns"},
       std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null", log + ".out", log);
@@ -175,7 +177,8 @@ TEST_CASE("the kubelet restarts, probes and initialises containers, and survives
     REQUIRE(mk::runtime::image::testing::run({"tar", "-C", layout, "-cf", images + "/busybox.tar", "."}, &out) == 0);
   }
   std::string log = node.data_dir + "/../agent.log";
-  node.agent = start_agent(server, node.data_dir, log);
+  const int kubelet_port = free_port();
+  node.agent = start_agent(server, node.data_dir, log, kubelet_port);
   REQUIRE(poll_until([&] { return contains(read_file(log), "joined"); }, 30s));
   REQUIRE(poll_until(
       [&] {
@@ -300,7 +303,7 @@ TEST_CASE("the kubelet restarts, probes and initialises containers, and survives
     ::kill(node.agent->pid(), SIGKILL);
     CHECK(node.agent->wait_for_exit(10s));
     std::string log2 = node.data_dir + "/../agent2.log";
-    node.agent = start_agent(server, node.data_dir, log2);
+    node.agent = start_agent(server, node.data_dir, log2, kubelet_port);
     CHECK(poll_until([&] { return contains(read_file(log2), "adopting running pod default/init"); }, 30s));
     CHECK(poll_until([&] { return contains(read_file(log2), "adopting running pod default/ready"); }, 30s));
     // (Polled: a shim starting a container forks helpers that carry its command line a moment.)
