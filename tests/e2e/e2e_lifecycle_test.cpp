@@ -74,7 +74,7 @@ std::unique_ptr<Process> start_agent(const Server& server, const std::string& da
   return std::make_unique<Process>(
       std::vector<std::string>{std::getenv("MINIKUBE_BIN"), "agent", "--join", server.url(), "--token", join_token(server),
                                "--node-name", "e2e-life", "--data-dir", data_dir,
-                               "--kubelet-port", std::to_string(kubelet_port),
+                               "--node-ip", "127.0.0.1", "--kubelet-port", std::to_string(kubelet_port),
                                // No nftables tables, DNS address or port 53 in the host's namespace from a test.
                                "--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns"},
       std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null", log + ".out", log);
@@ -221,6 +221,9 @@ TEST_CASE("the kubelet restarts, probes and initialises containers, and survives
     CHECK(contains(table.out, "CrashLoopBackOff"));
     std::string crash_uid = field(server, "crash", "{.metadata.uid}");
     CHECK(contains(read_file(node.data_dir + "/agent/pods/" + crash_uid + "/logs/crash.previous.log"), "crashing"));
+    RunResult previous = server.kubectl({"logs", "crash", "--previous"});
+    INFO(previous);
+    CHECK(previous.out == "crashing\n");
     CHECK(has_event(server, "crash", "BackOff: Back-off restarting failed container crash in pod crash_default("));
     CHECK(has_event(server, "crash", "Started: Started container crash [kubelet/e2e-life]"));
     CHECK(has_event(server, "crash", "Created: Created container: crash"));
