@@ -370,3 +370,64 @@ TEST_CASE("the Python client's portforward through the endpoint") {
   CHECK(contains(result, "error forwarding port " + std::to_string(dead_port) + " to pod default/web"));
   CHECK(contains(result, "connection refused"));
 }
+
+TEST_CASE("port-forward requests the endpoint cannot serve get a Status") {
+  PodDir pod;
+  FakeApi api(pod.pod);
+  auto ask = [&](const std::string& head) {
+    int fd = connect_local(api.port());
+    REQUIRE(fd >= 0);
+    REQUIRE(send_all(fd, head + "Host: 127.0.0.1\r\n\r\n"));
+    // One response: its head, and as much body as Content-Length says (none after a 101).
+    std::string response;
+    auto complete = [&] {
+      size_t end = response.find("\r\n\r\n");
+      if (end == std::string::npos) return false;
+      size_t at = response.find("Content-Length: ");
+      size_t length = at == std::string::npos || at > end ? 0 : std::stoul(response.substr(at + 16));
+      return response.size() >= end + 4 + length;
+    };
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    char buf[4096];
+    while (!complete() && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      response.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return response;
+  };
+  const std::string url = "/api/v1/namespaces/default/pods/web/portforward";
+
+  std::string plain = ask("GET " + url + " HTTP/1.1\r\n");
+  CHECK(contains(plain, "HTTP/1.1 400"));
+  CHECK(contains(plain, "Upgrade request required"));
+
+  std::string ws = "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+  std::string no_ports = ask("GET " + url + " HTTP/1.1\r\n" + ws + "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n");
+  CHECK(contains(no_ports, "HTTP/1.1 400"));
+  CHECK(contains(no_ports, "query parameter \\\"ports\\\" is required"));
+
+  std::string bad_port = ask("GET " + url + "?ports=80,http HTTP/1.1\r\n" + ws +
+                             "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n");
+  CHECK(contains(bad_port, "HTTP/1.1 400"));
+  CHECK(contains(bad_port, "as a port"));
+
+  std::string other_protocol = ask("GET " + url + "?ports=80 HTTP/1.1\r\n" + ws +
+                                   "Sec-WebSocket-Protocol: v4.base64.channel.k8s.io\r\n");
+  CHECK(contains(other_protocol, "HTTP/1.1 400"));
+  CHECK(contains(other_protocol, "unsupported websocket protocols"));
+
+  std::string spdy_version = ask("POST " + url + " HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
+                                 "X-Stream-Protocol-Version: v4.channel.k8s.io\r\nContent-Length: 0\r\n");
+  CHECK(contains(spdy_version, "HTTP/1.1 403"));
+  CHECK(contains(spdy_version, "unable to negotiate protocol"));
+
+  std::string spdy = ask("POST " + url + " HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
+                         "X-Stream-Protocol-Version: portforward.k8s.io\r\nContent-Length: 0\r\n");
+  CHECK(contains(spdy, "HTTP/1.1 101"));
+  CHECK(contains(spdy, "X-Stream-Protocol-Version: portforward.k8s.io"));
+}
