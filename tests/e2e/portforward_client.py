@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Port-forward with the official Python client (Debian python3-kubernetes): an HTTP GET through
-kubernetes.stream.portforward to a pod's port. Run by e2e_port_forward_test as
+kubernetes.stream.portforward to a pod's port. Run by e2e_port_forward_test and
+e2e_port_forward_clients_test as
 
     portforward_client.py <kubeconfig> <namespace> <pod> <port> [<port> ...]
 
 For each port it sends "GET / HTTP/1.0" on that port's socket and reads until the connection
-closes (a port whose forwarding failed has its socket closed by the client). Prints one JSON object: {"<port>": {"response": ..., "error": ...}, ...}.
+closes (a port whose forwarding failed has its socket closed by the client). Prints one JSON
+object: {"<port>": {"response": ..., "error": ...}, ...}. PORTFORWARD_TRACE=1 in the environment
+prints the WebSocket frames (the client turns websocket-client's trace off, so it is patched).
 """
 
 import json
