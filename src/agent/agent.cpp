@@ -21,6 +21,8 @@
 #include "agent/kubelet_server/kubelet_server.h"
 #include "agent/netpol/netpol.h"
 #include "agent/proxy/proxier.h"
+#include "agent/kubelet/static_pods.h"
+#include "agent/kubelet/volume_refresher.h"
 #include "client/client.h"
 #include "common/log.h"
 #include "runtime/image/importer.h"
@@ -66,6 +68,8 @@ struct Agent::Impl {
   std::unique_ptr<netpol::PolicyEnforcer> policies;
   std::unique_ptr<dns::ClusterDns> dns;
   std::unique_ptr<kubelet::KubeletServer> kubelet_server;
+  std::unique_ptr<kubelet::VolumeRefresher> volumes;
+  std::unique_ptr<kubelet::StaticPods> static_pods;
 };
 
 Agent::Agent(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -76,7 +80,9 @@ Agent::~Agent() {
   // while the agent restarts, and the next start replaces them in one transaction.
   if (impl_ && impl_->services) impl_->services->stop();
   if (impl_ && impl_->policies) impl_->policies->stop();
+  if (impl_ && impl_->static_pods) impl_->static_pods->stop();
   if (impl_ && impl_->pods) impl_->pods->stop();
+  if (impl_ && impl_->volumes) impl_->volumes->stop();
   if (impl_ && impl_->heartbeat) impl_->heartbeat->stop();
   if (impl_) impl_->dns.reset();
 }
@@ -215,6 +221,16 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
       impl->policies.reset();
     }
   }
+  kubelet::VolumeRefresherSettings volume_settings;
+  volume_settings.node_name = impl->node_name;
+  volume_settings.data_dir = config.data_dir;
+  impl->volumes = std::make_unique<kubelet::VolumeRefresher>(*impl->joined.client, *impl->runtime, volume_settings);
+  impl->volumes->start();
+  kubelet::StaticPodSettings static_settings;
+  static_settings.node_name = impl->node_name;
+  static_settings.manifest_dir = config.pod_manifests.empty() ? config.data_dir + "/agent/pod-manifests" : config.pod_manifests;
+  impl->static_pods = std::make_unique<kubelet::StaticPods>(*impl->joined.client, static_settings);
+  impl->static_pods->start();
   MK_LOG(info) << "agent: node " << impl->node_name << " joined " << config.join_url;
   return std::unique_ptr<Agent>(new Agent(std::move(impl)));
 }

@@ -26,6 +26,8 @@ struct AgentConfig {
   int kubelet_port = 10250;
   // The node's InternalIP (k3s's --node-ip); empty: the address of the default route's interface.
   std::string node_ip;
+  // Static pod manifests (YAML or JSON Pods); empty: <data-dir>/agent/pod-manifests.
+  std::string pod_manifests;
 };
 
 }  // namespace mk::agent

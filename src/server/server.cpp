@@ -201,6 +201,8 @@ int run(const ServerConfig& config) {
   controllers::ControllerManager manager(*controller_client);
   controllers::ControllerOptions controller_options;
   controller_options.cluster_cidr = config.cluster_cidr;
+  controller_options.root_ca_pem = pki->server_ca.cert_pem;
+  controller_options.data_dir = config.data_dir;
   controllers::add_default_controllers(manager, controller_options);
   if (!manager.start(30'000)) {
     MK_LOG(error) << "server: controllers failed to start";

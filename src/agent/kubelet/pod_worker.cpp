@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "agent/kubelet/image_policy.h"
+#include "agent/kubelet/pod_inputs.h"
 #include "agent/kubelet/pod_status.h"
 #include "agent/kubelet/probe.h"
 #include "api/json_path.h"
@@ -400,6 +401,14 @@ void PodWorker::start_pod(const json& pod, Tracked& tracked) {
   }
   apply_cluster_dns(*spec, pod, settings_.dns);
   tracked.waiting.clear();
+  runtime::image::RegistriesConfig registries = settings_.registries;
+  if (auto inputs = prepare_pod_inputs(client_, pod, *spec, runtime_.pods_dir(), registries); !inputs) {
+    MK_LOG(warn) << "kubelet: pod " << key << ": " << inputs.error().message;
+    for (const auto* c : runtime::pod::all_containers(*spec))
+      tracked.waiting[c->name] = {pod_inputs_reason(inputs.error()), inputs.error().message};
+    fail_attempt(tracked);
+    return;
+  }
   bool pulled = true;
   for (auto* list : {&spec->init_containers, &spec->containers}) {
     for (auto& c : *list) {
@@ -412,7 +421,7 @@ void PodWorker::start_pod(const json& pod, Tracked& tracked) {
       }
       auto began = Clock::now();
       if (!present && policy != "Never") event(pod, "Normal", "Pulling", "Pulling image \"" + c.image + "\"", c.name);
-      auto image = ensure_image(store_, c.image, policy, settings_.registries);
+      auto image = ensure_image(store_, c.image, policy, registries);
       if (!image) {
         MK_LOG(warn) << "kubelet: pod " << key << ": " << image.error().message;
         if (policy == "Never") {

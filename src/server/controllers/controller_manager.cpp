@@ -5,10 +5,12 @@
 #include "server/controllers/endpoints_controller.h"
 #include "server/controllers/event_ttl_controller.h"
 #include "server/controllers/garbage_collector.h"
+#include "server/controllers/local_path_provisioner.h"
 #include "server/controllers/namespace_controller.h"
 #include "server/controllers/node_ipam_controller.h"
 #include "server/controllers/node_lifecycle_controller.h"
 #include "server/controllers/replicaset_controller.h"
+#include "server/controllers/root_ca_publisher.h"
 #include "server/controllers/serviceaccount_controller.h"
 #include "server/controllers/servicelb_controller.h"
 
@@ -54,6 +56,8 @@ void add_default_controllers(ControllerManager& manager, const ControllerOptions
   manager.add(make_event_ttl_controller());
   manager.add(make_node_lifecycle_controller());
   if (options.servicelb) manager.add(make_servicelb_controller());
+  if (!options.root_ca_pem.empty()) manager.add(make_root_ca_publisher(options.root_ca_pem));
+  if (!options.data_dir.empty()) manager.add(make_local_path_provisioner(options.data_dir + "/storage"));
 }
 
 }  // namespace mk::controllers

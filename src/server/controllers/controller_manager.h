@@ -30,6 +30,11 @@ class ControllerManager {
 struct ControllerOptions {
   std::string cluster_cidr = "10.42.0.0/16";
   bool servicelb = true;  // k3s's `--disable servicelb` turns it off
+  // The CA of the API server's certificate, published as kube-root-ca.crt (empty: not published).
+  std::string root_ca_pem;
+  // The server's data dir: local-path volumes go under <data_dir>/storage on nodes that do not
+  // announce their own (empty: no local-path provisioner).
+  std::string data_dir;
 };
 
 // Every controller the server runs.

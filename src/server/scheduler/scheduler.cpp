@@ -18,6 +18,7 @@
 #include "server/scheduler/filters.h"
 #include "server/scheduler/fit_error.h"
 #include "server/scheduler/scores.h"
+#include "server/scheduler/volume_binding.h"
 
 namespace mk::scheduler {
 namespace {
@@ -165,8 +166,9 @@ class DefaultScheduler final : public Scheduler {
     auto pod = pods_.get(key.substr(0, slash), key.substr(slash + 1));
     if (!pod || !ours_and_pending(*pod)) return true;
     PodInfo info = pod_info(*pod);
+    ClaimsCheck claims = check_claims(client_, *pod);
 
-    std::string chosen;
+    std::string chosen, unschedulable;
     std::vector<std::vector<std::string>> reasons;
     uint64_t cycle = 0;
     {
@@ -174,7 +176,14 @@ class DefaultScheduler final : public Scheduler {
       if (cache_.is_placed(key)) return true;  // bound already, the informer has not caught up
       cycle = move_cycle_;
       std::vector<const NodeInfo*> fits;
+      if (!claims.unschedulable.empty())
+        unschedulable = "0/" + std::to_string(cache_.nodes().size()) + " nodes are available: " + claims.unschedulable + ".";
       for (const auto& [name, node] : cache_.nodes()) {
+        if (!unschedulable.empty()) break;
+        if (claims.pinned_node && name != *claims.pinned_node) {
+          reasons.push_back({"node(s) had volume node affinity conflict"});
+          continue;
+        }
         auto why = filter(info, node);
         if (why.empty()) fits.push_back(&node);
         else reasons.push_back(std::move(why));
@@ -196,7 +205,18 @@ class DefaultScheduler final : public Scheduler {
         cache_.assume(key, info);
       }
     }
+    if (!unschedulable.empty()) return fail(key, *pod, unschedulable, cycle);
     if (chosen.empty()) return fail(key, *pod, fit_error_message(reasons), cycle);
+    if (!claims.waiting.empty()) {
+      // The claims get the node; the pod is bound once they are (PreBind waits the same way).
+      select_node(client_, claims, chosen);
+      {
+        std::lock_guard lock(mu_);
+        cache_.forget(key);
+      }
+      active_.add_after(key, 500ms);
+      return true;
+    }
     return bind(key, *pod, chosen);
   }
 

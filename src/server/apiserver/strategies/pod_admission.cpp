@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <random>
+
 #include "server/apiserver/strategies/strategy_util.h"
 
 namespace mk::apiserver {
@@ -75,14 +77,82 @@ bool tolerates(const json& tolerations, const std::string& key) {
   return false;
 }
 
+constexpr const char* kTokenMountPath = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+// names.SimpleNameGenerator: five characters from utilrand's alphabet.
+std::string random_suffix() {
+  static const char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  std::string out;
+  for (int i = 0; i < 5; ++i) out += kAlphabet[rng() % (sizeof kAlphabet - 1)];
+  return out;
+}
+
+// The account's automountServiceAccountToken, when the account exists and sets it.
+std::optional<bool> account_automount(ApiContext* ctx, const json& pod, const std::string& account) {
+  if (!ctx) return std::nullopt;
+  const api::KindInfo* kind = ctx->kinds.by_kind("", "v1", "ServiceAccount");
+  if (!kind) return std::nullopt;
+  auto sa = ctx->objects.get(*kind, string_of(object_of(pod, "metadata"), "namespace"), account);
+  if (!sa) return std::nullopt;
+  const json* v = member(*sa, "automountServiceAccountToken");
+  if (!v || !v->is_boolean()) return std::nullopt;
+  return v->get<bool>();
+}
+
+// The projected kube-api-access-xxxxx volume: a bound token, the cluster CA from the
+// kube-root-ca.crt ConfigMap and the namespace, mounted in every container that has nothing
+// at the service-account path yet (mountServiceAccountToken).
+void mount_service_account_token(json& spec) {
+  std::string volume_name;
+  if (spec.contains("volumes") && spec["volumes"].is_array())
+    for (const auto& v : spec["volumes"])
+      if (string_of(v, "name").rfind("kube-api-access-", 0) == 0) volume_name = string_of(v, "name");
+  bool has_volume = !volume_name.empty();
+  if (!has_volume) volume_name = "kube-api-access-" + random_suffix();
+  bool needed = false;
+  for (const char* list : {"initContainers", "containers"}) {
+    if (!spec.contains(list) || !spec[list].is_array()) continue;
+    for (auto& c : spec[list]) {
+      bool mounted = false;
+      for (const auto& m : array_of(c, "volumeMounts")) mounted = mounted || string_of(m, "mountPath") == kTokenMountPath;
+      if (mounted) continue;
+      if (!c.contains("volumeMounts") || !c["volumeMounts"].is_array()) c["volumeMounts"] = json::array();
+      c["volumeMounts"].push_back({{"name", volume_name}, {"readOnly", true}, {"mountPath", kTokenMountPath}});
+      needed = true;
+    }
+  }
+  if (has_volume || !needed) return;
+  if (!spec.contains("volumes") || !spec["volumes"].is_array()) spec["volumes"] = json::array();
+  spec["volumes"].push_back(
+      {{"name", volume_name},
+       {"projected",
+        {{"defaultMode", 420},
+         {"sources",
+          json::array({{{"serviceAccountToken", {{"expirationSeconds", 3607}, {"path", "token"}}}},
+                       {{"configMap", {{"name", "kube-root-ca.crt"}, {"items", json::array({{{"key", "ca.crt"}, {"path", "ca.crt"}}})}}}},
+                       {{"downwardAPI",
+                         {{"items", json::array({{{"path", "namespace"},
+                                                  {"fieldRef", {{"apiVersion", "v1"}, {"fieldPath", "metadata.namespace"}}}}})}}}}})}}}});
+}
+
 }  // namespace
 
 void admit_new_pod(json& pod, ApiContext* ctx) {
   json& spec = ensure_object(pod, "spec");
-  // ServiceAccount plugin: pods run as the namespace's "default" account unless they name one.
-  if (string_of(spec, "serviceAccountName").empty()) {
-    spec["serviceAccountName"] = "default";
-    spec["serviceAccount"] = "default";
+  // ServiceAccount plugin: pods run as the namespace's "default" account unless they name one,
+  // and get its token mounted unless the pod or the account opts out. Mirror pods (static
+  // pods of a kubelet) are left as their node wrote them.
+  bool mirror = member(object_of(object_of(pod, "metadata"), "annotations"), "kubernetes.io/config.mirror") != nullptr;
+  if (!mirror) {
+    if (string_of(spec, "serviceAccountName").empty()) {
+      spec["serviceAccountName"] = "default";
+      spec["serviceAccount"] = "default";
+    }
+    std::optional<bool> automount;
+    if (const json* v = member(spec, "automountServiceAccountToken"); v && v->is_boolean()) automount = v->get<bool>();
+    if (!automount) automount = account_automount(ctx, pod, string_of(spec, "serviceAccountName"));
+    if (automount.value_or(true)) mount_service_account_token(spec);
   }
   // DefaultTolerationSeconds: five minutes on a node that is not ready or unreachable.
   json tolerations = array_of(spec, "tolerations");
