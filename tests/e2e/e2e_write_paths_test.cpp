@@ -356,7 +356,7 @@ TEST_CASE("kubectl delete -l deletes exactly the selected objects") {
   REQUIRE(r.ok());
   CHECK(r.out == "configmap \"a1\" deleted\nconfigmap \"a2\" deleted\n");
   CHECK(jsonpath(server, {"configmaps", "-l", "x"}, "{.items[*].metadata.name}") == "b1");
-  CHECK(jsonpath(server, {"configmaps", "-n", "other"}, "{.items[*].metadata.name}") == "a1");
+  CHECK(jsonpath(server, {"configmaps", "-n", "other", "-l", "x"}, "{.items[*].metadata.name}") == "a1");
   CHECK_FALSE(not_found(server, "configmap", "c1"));
 
   // A selector that matches nothing.

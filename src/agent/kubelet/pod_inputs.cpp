@@ -120,6 +120,12 @@ Status setup_volumes(client::ApiClient& client, const json& pod, ConfigSource& s
   const std::string ns = api::string_at(pod, "metadata.namespace", "default");
   const json* volumes = api::find_path(pod, "spec.volumes");
   if (!volumes || !volumes->is_array()) return Status::ok();
+  // Secrets and tokens are written here: only root may look in (containers see their volume
+  // through its bind mount, whatever the modes of the directories above it).
+  std::string kubelet_dir = std::filesystem::path(kubelet_pods).parent_path().string();
+  std::error_code ec;
+  std::filesystem::create_directories(kubelet_pods, ec);
+  ::chmod(kubelet_dir.c_str(), 0700);
   for (const auto& v : *volumes) {
     std::string name = text(v, "name");
     std::string host_path;

@@ -147,6 +147,8 @@ void StaticPods::sync() {
   }
   for (auto it = reported_.begin(); it != reported_.end();) it = files.count(it->first) ? std::next(it) : reported_.erase(it);
 
+  // Nothing to run and no mirror pod seen last time: no need to ask the API.
+  if (wanted.empty() && !mirrors_seen_) return;
   client::ListOptions on_node;
   on_node.field_selector = "spec.nodeName=" + settings_.node_name;
   auto current = client_.list(kPods, "", on_node);
@@ -181,6 +183,7 @@ void StaticPods::sync() {
     if (!r && !r.not_found() && !r.conflict()) MK_LOG(warn) << "kubelet: delete mirror pod " << key << ": " << r.error().message;
     present.insert(key);  // made again from the new manifest once the old one is gone
   }
+  mirrors_seen_ = !present.empty();
   for (const auto& [key, pod] : wanted) {
     if (present.count(key)) continue;
     auto r = client_.create(kPods, api::string_at(pod, "metadata.namespace"), pod);

@@ -50,6 +50,7 @@ class StaticPods {
   client::ApiClient& client_;
   StaticPodSettings settings_;
   std::string node_uid_;
+  bool mirrors_seen_ = true;  // until the first list says otherwise
   std::map<std::string, std::string> reported_;  // file -> the error last logged for it
   std::map<std::string, std::string> create_errors_;  // mirror pod -> the error last logged
   std::mutex mu_;
