@@ -236,7 +236,8 @@ TEST_CASE("pods see env, volumes, tokens, claims and static pods as the kubelet 
   std::string agent_log = node.data_dir + "/../agent.log";
   node.agent = std::make_unique<Process>(
       std::vector<std::string>{std::getenv("MINIKUBE_BIN"), "agent", "--join", server.url(), "--token", join_token(server),
-                               "--node-name", kNode, "--data-dir", node.data_dir},
+                               "--node-name", kNode, "--data-dir", node.data_dir, "--disable-kube-proxy",
+                               "--disable-network-policy", "--disable-cluster-dns"},
       std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null", node.data_dir + "/../agent.out",
       agent_log);
   REQUIRE(poll_until([&] { return contains(read_file(agent_log), "joined"); }, 30s));
@@ -355,14 +356,17 @@ TEST_CASE("pods see env, volumes, tokens, claims and static pods as the kubelet 
     std::ofstream(manifests + "/static-web.yaml") << kStaticPod;
     std::string mirror = std::string("pod/static-web-") + kNode;
     REQUIRE(poll_until([&] { return field(server, mirror, "{.status.phase}") == "Running"; }, 60s));
+    std::string mirror_uid = field(server, mirror, "{.metadata.uid}");
     CHECK_FALSE(field(server, mirror, "{.metadata.annotations.kubernetes\\.io/config\\.mirror}").empty());
     CHECK(field(server, mirror, "{.metadata.annotations.kubernetes\\.io/config\\.source}") == "file");
     CHECK(field(server, mirror, "{.metadata.ownerReferences[0].kind}") == "Node");
     CHECK(field(server, mirror, "{.metadata.ownerReferences[0].name}") == kNode);
     CHECK(field(server, mirror, "{.spec.nodeName}") == kNode);
     CHECK(poll_until([&] { return has_line(logs(node, server, "static-web-" + std::string(kNode), "main"), "static"); }, 10s));
+    CHECK(field(server, mirror, "{.metadata.uid}") == mirror_uid);  // made once, not again and again
     std::filesystem::remove(manifests + "/static-web.yaml");
-    CHECK(poll_until([&] { return server.kubectl({"get", mirror}).exit_code == 1; }, 60s));
+    bool gone = poll_until([&] { return server.kubectl({"get", mirror}).exit_code == 1; }, 60s);
+    if (!gone) FAIL_CHECK("the mirror pod stayed; agent log:\n" << read_file(agent_log));
   }
 
   (void)server.kubectl({"delete", "pods", "--all", "--grace-period", "1", "--wait=true"}, 60s);

@@ -143,7 +143,8 @@ void StaticPods::sync() {
       continue;
     }
     reported_.erase(file);
-    wanted[api::string_at(*pod, "metadata.namespace") + "/" + api::string_at(*pod, "metadata.name")] = std::move(*pod);
+    std::string key = api::string_at(*pod, "metadata.namespace") + "/" + api::string_at(*pod, "metadata.name");
+    wanted[key] = std::move(*pod);
   }
   for (auto it = reported_.begin(); it != reported_.end();) it = files.count(it->first) ? std::next(it) : reported_.erase(it);
 
