@@ -184,7 +184,8 @@ void StaticPods::sync() {
     if (!r && !r.not_found() && !r.conflict()) MK_LOG(warn) << "kubelet: delete mirror pod " << key << ": " << r.error().message;
     present.insert(key);  // made again from the new manifest once the old one is gone
   }
-  mirrors_seen_ = !present.empty();
+  // Mirror pods made now are seen next time, even if their manifest goes meanwhile.
+  mirrors_seen_ = !present.empty() || !wanted.empty();
   for (const auto& [key, pod] : wanted) {
     if (present.count(key)) continue;
     auto r = client_.create(kPods, api::string_at(pod, "metadata.namespace"), pod);
