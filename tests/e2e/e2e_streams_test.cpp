@@ -195,6 +195,13 @@ TEST_CASE("kubectl logs, exec and attach reach the pod's kubelet through the API
     INFO(r);
     CHECK(r.ok());
     CHECK(contains(r.out, "got hello"));
+    // stdinOnce: the end of kubectl's input is the container's.
+    RunResult cat = server.kubectl({"run", "catter", "-i", "--rm", "--restart=Never", "--image", kImage,
+                                    "--image-pull-policy", "Never", "--command", "--", "cat"},
+                                   90s, "one\ntwo\n");
+    INFO(cat);
+    CHECK(cat.ok());
+    CHECK(contains(cat.out, "one\ntwo\n"));
   }
 
   {  // the kubelet port answers only the API server

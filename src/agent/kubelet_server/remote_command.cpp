@@ -292,7 +292,11 @@ void start_session(std::shared_ptr<Session> session, runtime::pod::Runtime runti
         return;
       }
       pump.outputs.push_back({std::move(attached->output), static_cast<unsigned char>(o.stdout_ ? kStdout : 0)});
-      if (o.stdin_ && attached->stdin_fd) pump.stdin_fd = std::move(attached->stdin_fd);
+      if (o.stdin_ && attached->stdin_fd) {
+        pump.stdin_fd = std::move(attached->stdin_fd);
+        // A terminal container: the input goes to its terminal, which channel 4 resizes.
+        if (o.tty) pump.pty = pump.stdin_fd.get();
+      }
       pump.ends_with_outputs = true;
     } else if (o.tty) {
       runtime::pod::ExecRequest req;

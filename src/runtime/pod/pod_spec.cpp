@@ -93,6 +93,7 @@ Result<ContainerSpec> read_container(const json& cj, const json& pod_security) {
   c.working_dir = text(cj, "workingDir");
   c.tty = cj.value("tty", false);
   c.stdin_open = cj.value("stdin", false);
+  c.stdin_once = cj.value("stdinOnce", false);
   for (const auto& e : cj.value("env", json::array())) {
     if (e.contains("name")) c.env.emplace_back(text(e, "name"), text(e, "value"));
   }
@@ -175,7 +176,7 @@ static json container_to_json(const ContainerSpec& c) {
   for (const auto& [k, v] : c.env) env.push_back({k, v});
   json j = {{"name", c.name}, {"image", c.image}, {"command", c.command}, {"args", c.args},
             {"env", env}, {"working_dir", c.working_dir}, {"tty", c.tty}, {"stdin", c.stdin_open},
-            {"privileged", c.privileged}, {"read_only_rootfs", c.read_only_rootfs},
+            {"stdinOnce", c.stdin_once}, {"privileged", c.privileged}, {"read_only_rootfs", c.read_only_rootfs},
             {"cap_add", c.cap_add}, {"cap_drop", c.cap_drop}, {"rootfs", c.rootfs},
             {"layers", c.layers}, {"image_config", c.image_config}};
   if (c.run_as_user) j["run_as_user"] = *c.run_as_user;
@@ -216,6 +217,7 @@ static ContainerSpec container_from_json(const json& cj) {
   c.working_dir = cj.value("working_dir", "");
   c.tty = cj.value("tty", false);
   c.stdin_open = cj.value("stdin", false);
+  c.stdin_once = cj.value("stdinOnce", false);
   c.privileged = cj.value("privileged", false);
   c.read_only_rootfs = cj.value("read_only_rootfs", false);
   c.cap_add = cj.value("cap_add", std::vector<std::string>{});

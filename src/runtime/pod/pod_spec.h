@@ -39,6 +39,7 @@ struct ContainerSpec {
   std::string working_dir;
   bool tty = false;
   bool stdin_open = false;
+  bool stdin_once = false;
   bool privileged = false;
   bool read_only_rootfs = false;
   std::optional<int64_t> run_as_user, run_as_group;

@@ -255,6 +255,7 @@ Status Runtime::start_container(const std::string& dir, const PodSpec& spec, con
   record.log_max_files = config_.log_max_files;
   record.tty = c.tty;
   record.stdin_open = c.stdin_open;
+  record.stdin_once = c.stdin_once;
   record.cgroup = cg_path;
   container::Config& config = record.config;
   config.id = spec.name + "_" + c.name;

@@ -73,7 +73,7 @@ json to_json(const ContainerRecord& r) {
                  {"cgroup_procs", c.cgroup_procs}, {"process", process_to_json(c.process)}};
   return {{"name", r.name}, {"config", config}, {"log_path", r.log_path},
           {"log_max_bytes", r.log_max_bytes}, {"log_max_files", r.log_max_files}, {"tty", r.tty},
-          {"stdin", r.stdin_open}, {"stop_signal", r.stop_signal}, {"cgroup", r.cgroup}};
+          {"stdin", r.stdin_open}, {"stdin_once", r.stdin_once}, {"stop_signal", r.stop_signal}, {"cgroup", r.cgroup}};
 }
 
 Result<ContainerRecord> record_from_json(const json& j) {
@@ -88,6 +88,7 @@ Result<ContainerRecord> record_from_json(const json& j) {
     r.log_max_files = j.value("log_max_files", r.log_max_files);
     r.tty = j.value("tty", false);
     r.stdin_open = j.value("stdin", false);
+    r.stdin_once = j.value("stdin_once", false);
     r.stop_signal = j.value("stop_signal", 15);
     r.cgroup = j.value("cgroup", "");
     const json& c = j.at("config");

@@ -23,6 +23,7 @@ struct ContainerRecord {
   int log_max_files = 5;
   bool tty = false;
   bool stdin_open = false;
+  bool stdin_once = false;  // the first attach takes stdin; its close is the container's EOF
   int stop_signal = 15;
   std::string cgroup;         // path given to cgroup::Cgroup::open, for OOM counting and kills
 };

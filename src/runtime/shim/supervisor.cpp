@@ -419,7 +419,14 @@ void Supervisor::attach(UniqueFd conn, const std::string& name) {
   Running& c = *it->second;
   std::vector<int> fds;
   if (c.stdin_write) fds.push_back(c.stdin_write.get());
-  if (send_message(conn.get(), {{"ok", true}, {"stdin", !fds.empty()}}, fds)) c.attached.push_back(std::move(conn));
+  // A terminal takes its input on the same side the output comes from.
+  else if (c.record.tty && c.out) fds.push_back(c.out.get());
+  bool has_stdin = !fds.empty();
+  if (send_message(conn.get(), {{"ok", true}, {"stdin", has_stdin}}, fds)) {
+    c.attached.push_back(std::move(conn));
+    // stdinOnce: the attacher now holds the only write end, so its close is the container's EOF.
+    if (c.record.stdin_once && c.stdin_write) c.stdin_write.reset();
+  }
 }
 
 void Supervisor::reap() {
