@@ -122,6 +122,7 @@ TEST_CASE("kubectl logs, exec and attach reach the pod's kubelet through the API
   REQUIRE(server.kubectl(run_pod("lines", "for i in 1 2 3 4 5; do echo line$i; done; echo oops >&2; sleep 3600", false)).ok());
   REQUIRE(server.kubectl(run_pod("follow", "echo first; while [ ! -f /go ]; do sleep 0.1; done; echo second; sleep 0.5", true)).ok());
   REQUIRE(server.kubectl(run_pod("talker", "while [ ! -f /go ]; do echo tick; sleep 0.2; done; echo bye; sleep 0.5", true)).ok());
+  REQUIRE(server.kubectl(run_pod("crasher", "echo run; exit 1", false)).ok());
   REQUIRE(poll_until([&] { return running(server, "lines") && running(server, "follow") && running(server, "talker"); }, 60s));
 
   {  // logs
@@ -144,6 +145,18 @@ TEST_CASE("kubectl logs, exec and attach reach the pod's kubelet through the API
     RunResult previous = server.kubectl({"logs", "lines", "--previous"});
     CHECK(previous.exit_code == 1);
     CHECK(contains(previous.err, "previous terminated container \"lines\" in pod \"lines\" not found"));
+
+    // --previous: the run before the last restart.
+    REQUIRE(poll_until(
+        [&] {
+          std::string restarts = field(server, "crasher", "{.status.containerStatuses[0].restartCount}");
+          return !restarts.empty() && restarts != "0";
+        },
+        40s));
+    RunResult before = server.kubectl({"logs", "crasher", "--previous"});
+    INFO(before);
+    CHECK(before.ok());
+    CHECK(before.out == "run\n");
 
     // -f: sees what the container writes after it started, ends when the container does.
     auto follow = server.kubectl_background({"logs", "-f", "follow"});
@@ -229,6 +242,6 @@ TEST_CASE("kubectl logs, exec and attach reach the pod's kubelet through the API
     CHECK(contains(py.out, "tty: is-a-tty"));
   }
 
-  CHECK(server.kubectl({"delete", "pod", "lines", "follow", "talker", "--grace-period", "1", "--wait=true"}, 60s).ok());
+  CHECK(server.kubectl({"delete", "pod", "lines", "follow", "talker", "crasher", "--grace-period", "1", "--wait=true"}, 60s).ok());
   CHECK(node.agent->stop());
 }
