@@ -4,7 +4,8 @@
 // volumes; the default service-account token, accepted by the API server; a ConfigMap update
 // reaching a running pod's file; a missing ConfigMap holding a container in
 // CreateContainerConfigError; a PersistentVolumeClaim provisioned by local-path, written by one
-// pod and read by another, and removed with its directory; a static pod and its mirror pod.
+// pod and read by another, and removed with its directory; a static pod and its mirror pod; an
+// image pulled from a registry that asks for credentials, with the pod's imagePullSecrets.
 // Container output is read from the CRI log files the runtime writes.
 
 #include <catch2/catch.hpp>
@@ -236,7 +237,8 @@ TEST_CASE("pods see env, volumes, tokens, claims and static pods as the kubelet 
   std::string agent_log = node.data_dir + "/../agent.log";
   node.agent = std::make_unique<Process>(
       std::vector<std::string>{std::getenv("MINIKUBE_BIN"), "agent", "--join", server.url(), "--token", join_token(server),
-                               "--node-name", kNode, "--data-dir", node.data_dir, "--disable-kube-proxy",
+                               "--node-name", kNode, "--data-dir", node.data_dir, "--kubelet-port",
+                               std::to_string(free_port()), "--disable-kube-proxy",
                                "--disable-network-policy", "--disable-cluster-dns"},
       std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null", node.data_dir + "/../agent.out",
       agent_log);
@@ -367,6 +369,68 @@ TEST_CASE("pods see env, volumes, tokens, claims and static pods as the kubelet 
     std::filesystem::remove(manifests + "/static-web.yaml");
     bool gone = poll_until([&] { return server.kubectl({"get", mirror}).exit_code == 1; }, 60s);
     if (!gone) FAIL_CHECK("the mirror pod stayed; agent log:\n" << read_file(agent_log));
+  }
+
+  {  // imagePullSecrets: a registry that asks for credentials
+    std::string out;
+    bool tools = mk::runtime::image::testing::run({"which", "docker-registry", "skopeo", "python3"}, &out) == 0;
+    std::string hash;
+    if (tools) {
+      // bcrypt, as the registry's htpasswd wants it (libcrypt makes it).
+      tools = mk::runtime::image::testing::run(
+                  {"python3", "-W", "ignore", "-c",
+                   "import crypt; print(crypt.crypt('pw-e2e', crypt.mksalt(crypt.METHOD_BLOWFISH)), end='')"},
+                  &hash) == 0 && hash.rfind("$2", 0) == 0;
+    }
+    if (!tools) {
+      WARN("imagePullSecrets part skipped: docker-registry, skopeo or python3 with bcrypt is missing");
+    } else {
+      int port = free_port();
+      std::string dir = server.new_dir("registry");
+      std::ofstream(dir + "/htpasswd") << "puller:" << hash << "\n";
+      std::string cfg = dir + "/config.yml";
+      std::ofstream(cfg) << "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: " << dir
+                         << "/data\nhttp:\n  addr: 127.0.0.1:" << port << "\nauth:\n  htpasswd:\n    realm: e2e\n    path: "
+                         << dir << "/htpasswd\n";
+      std::string registry_bin = split_lines(out).empty() ? "docker-registry" : split_lines(out)[0];
+      Process registry({registry_bin, "serve", cfg}, {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null",
+                       dir + "/registry.out", dir + "/registry.err");
+      std::string host = "127.0.0.1:" + std::to_string(port);
+      std::string layout = server.new_dir("private-layout");
+      mk::runtime::image::testing::build_busybox_layout(layout, "private:1", false);
+      bool pushed = poll_until(
+          [&] {
+            std::string o;
+            return mk::runtime::image::testing::run({"skopeo", "--insecure-policy", "copy", "-q", "--dest-tls-verify=false",
+                                                     "--dest-creds", "puller:pw-e2e", "oci:" + layout + ":private:1",
+                                                     "docker://" + host + "/private/busybox:1"},
+                                                    &o) == 0;
+          },
+          20s);
+      REQUIRE(pushed);
+      std::string image = host + "/private/busybox:1";
+      auto pod_yaml = [&](const std::string& name, bool with_secret) {
+        return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
+               "}\nspec:\n  restartPolicy: Never\n" + (with_secret ? "  imagePullSecrets: [{name: regcred}]\n" : "") +
+               "  containers:\n  - name: main\n    image: " + image +
+               "\n    imagePullPolicy: Always\n    command: [\"sh\", \"-c\", \"echo pulled with credentials\"]\n";
+      };
+      REQUIRE(server.kubectl({"apply", "-f", server.write("anon.yaml", pod_yaml("anonymous", false))}).ok());
+      CHECK(poll_until(
+          [&] {
+            std::string r = field(server, "pod/anonymous", "{.status.containerStatuses[0].state.waiting.reason}");
+            return r == "ErrImagePull" || r == "ImagePullBackOff";
+          },
+          30s));
+      RunResult secret_made = server.kubectl({"create", "secret", "docker-registry", "regcred", "--docker-server=" + host,
+                                              "--docker-username=puller", "--docker-password=pw-e2e"});
+      INFO(secret_made);
+      REQUIRE(secret_made.ok());
+      REQUIRE(server.kubectl({"apply", "-f", server.write("private.yaml", pod_yaml("private", true))}).ok());
+      CHECK(poll_until([&] { return field(server, "pod/private", "{.status.phase}") == "Succeeded"; }, 60s));
+      CHECK(has_line(logs(node, server, "private", "main"), "pulled with credentials"));
+      (void)server.kubectl({"delete", "pod", "anonymous", "private", "--grace-period", "1", "--wait=true"}, 60s);
+    }
   }
 
   (void)server.kubectl({"delete", "pods", "--all", "--grace-period", "1", "--wait=true"}, 60s);
