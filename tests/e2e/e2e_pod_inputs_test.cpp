@@ -297,6 +297,18 @@ TEST_CASE("pods see env, volumes, tokens, claims and static pods as the kubelet 
     CHECK(whoami.out == "system:serviceaccount:default:default");
   }
 
+  {  // a pod in a namespace made a moment before it gets its token volume without a back-off
+    REQUIRE(server.kubectl({"create", "namespace", "fresh"}).ok());
+    RunResult run = server.kubectl({"run", "quick", "-n", "fresh", "--image", kImage, "--image-pull-policy", "Never",
+                                    "--restart", "Never", "--command", "--", "sh", "-c",
+                                    "cat /var/run/secrets/kubernetes.io/serviceaccount/namespace"});
+    INFO(run);
+    REQUIRE(run.ok());
+    CHECK(poll_until(
+        [&] { return server.kubectl({"get", "pod", "quick", "-n", "fresh", "-o", "jsonpath={.status.phase}"}).out == "Succeeded"; },
+        8s));
+  }
+
   {  // a ConfigMap update reaches a running pod's file
     RunResult created = server.kubectl({"apply", "-f", server.write("watcher.yaml", kWatcherPod)});
     REQUIRE(created.ok());

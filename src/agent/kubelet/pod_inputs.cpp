@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 #include "agent/kubelet/container_env.h"
 #include "agent/kubelet/memory_volume.h"
@@ -212,9 +214,20 @@ Status prepare_pod_inputs(client::ApiClient& client, const json& pod, runtime::p
   PodRuntimeFacts facts = runtime_facts(pod, source);
   for (const auto& [reason, message] : add_pull_secrets(pod, source, registries))
     record_event(client, pod, "Warning", reason, message);
-  if (auto s = setup_volumes(client, pod, source, facts, kubelet_pods_dir(runtime_pods_dir), &spec); !s) {
-    record_event(client, pod, "Warning", "FailedMount", s.error().message);
-    return s;
+  // A pod in a namespace made a moment ago may come before the namespace's kube-root-ca.crt
+  // and default ServiceAccount: those are waited for a little, rather than a whole back-off.
+  for (int attempt = 0;; ++attempt) {
+    ApiConfigSource fresh(client);
+    auto s = setup_volumes(client, pod, attempt == 0 ? source : fresh, facts, kubelet_pods_dir(runtime_pods_dir), &spec);
+    if (s) break;
+    const std::string& m = s.error().message;
+    bool soon = m.find("configmap \"kube-root-ca.crt\" not found") != std::string::npos ||
+                (m.find("serviceaccounts \"") != std::string::npos && m.find("not found") != std::string::npos);
+    if (!soon || attempt >= 15) {
+      record_event(client, pod, "Warning", "FailedMount", m);
+      return s;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   if (auto s = setup_env(client, pod, source, facts, spec); !s) {
     record_event(client, pod, "Warning", "Failed", "Error: " + s.error().message);
