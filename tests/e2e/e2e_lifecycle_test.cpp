@@ -4,7 +4,8 @@
 // probes (restarted, Unhealthy and Killing events), flip readiness, and run init containers in
 // order. Then the agent is SIGKILLed and started again: the same containers keep running (same
 // start times, no second shim), restart counts and readiness hold. All pods start at once so the
-// test takes the time of the slowest, not the sum.
+// test takes the time of the slowest, not the sum. A second case SIGKILLs a `minikube server`
+// running its own agent and starts it again on the same data dir.
 
 #include <catch2/catch.hpp>
 
@@ -330,6 +331,86 @@ TEST_CASE("the kubelet restarts, probes and initialises containers, and survives
   // The preStop hook ran before the container was stopped.
   CHECK(contains(read_file(flags + "/prestop"), "bye"));
   CHECK(has_event(server, "prestop", "Killing: Stopping container app"));
+  CHECK(poll_until([&] { return shims_under(node.data_dir) == 0; }, 30s));
+  CHECK(node.agent->stop());
+}
+
+namespace {
+
+// kubectl against a kubeconfig of our own (the harness's Server cannot be restarted).
+std::string kubectl_out(TempDir& dir, const std::string& kubeconfig, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {kubectl_binary(), "--kubeconfig", kubeconfig, "--cache-dir", dir.subdir("kcache")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string out = dir.subdir("kubectl") + "/out";
+  Process p(argv, {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + dir.file("home")}, "/dev/null", out, out + ".err");
+  if (!p.wait_for_exit(30s) || p.exit_code() != 0) return "";
+  return read_file(out);
+}
+
+}  // namespace
+
+TEST_CASE("pods outlive a SIGKILLed server with its agent and are adopted when it starts again", "[root]") {
+  if (::geteuid() != 0) {
+    WARN("skipped: the restart test runs pods and needs root (namespaces, mounts, cgroups)");
+    return;
+  }
+  TempDir dir;
+  std::filesystem::create_directories(dir.file("home"));
+  Node node;
+  node.data_dir = dir.file("data");
+  std::string images = node.data_dir + "/agent/images";
+  std::filesystem::create_directories(images);
+  {
+    std::string layout = dir.subdir("layout");
+    mk::runtime::image::testing::build_busybox_layout(layout, kImage, false);
+    std::string out;
+    REQUIRE(mk::runtime::image::testing::run({"tar", "-C", layout, "-cf", images + "/busybox.tar", "."}, &out) == 0);
+  }
+  std::string kubeconfig = dir.file("kubeconfig");
+  std::vector<std::string> argv = {std::getenv("MINIKUBE_BIN"), "server", "--config", dir.write("config.yaml", ""),
+                                   "--data-dir", node.data_dir, "--node-name", "e2e-restart", "--bind-address",
+                                   "127.0.0.1", "--https-listen-port", std::to_string(free_port()),
+                                   "--write-kubeconfig", kubeconfig, "--node-ip", "127.0.0.1", "--kubelet-port",
+                                   std::to_string(free_port()), "--disable-kube-proxy", "--disable-network-policy",
+                                   "--disable-cluster-dns"};
+  std::vector<std::string> env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + dir.file("home")};
+  auto kubectl = [&](const std::vector<std::string>& args) { return kubectl_out(dir, kubeconfig, args); };
+  auto field = [&](const std::string& pod, const std::string& path) {
+    return kubectl({"get", "pod", pod, "-o", "jsonpath=" + path});
+  };
+  node.agent = std::make_unique<Process>(argv, env, "/dev/null", dir.file("server1.out"), dir.file("server1.log"));
+  REQUIRE(poll_until([&] { return contains(read_file(dir.file("server1.log")), "joined"); }, 60s));
+  std::string pods =
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: steady\nspec:\n  terminationGracePeriodSeconds: 1\n"
+      "  initContainers:\n  - name: first\n    image: " + std::string(kImage) + "\n    imagePullPolicy: Never\n"
+      "    command: [\"true\"]\n  containers:\n  - name: app\n    image: " + std::string(kImage) +
+      "\n    imagePullPolicy: Never\n    command: [\"sleep\", \"3600\"]\n"
+      "    readinessProbe:\n      exec:\n        command: [\"true\"]\n      periodSeconds: 1\n";
+  REQUIRE(poll_until([&] { return !kubectl({"apply", "-f", dir.write("pods.yaml", pods)}).empty(); }, 30s));
+  CHECK(poll_until([&] { return field("steady", R"({.status.conditions[?(@.type=="Ready")].status})") == "True"; }, 60s));
+  std::string started = field("steady", "{.status.containerStatuses[0].state.running.startedAt}");
+  std::string uid = field("steady", "{.metadata.uid}");
+  CHECK_FALSE(started.empty());
+  CHECK(poll_until([&] { return shims_under(node.data_dir) == 1; }, 10s));
+
+  ::kill(node.agent->pid(), SIGKILL);
+  REQUIRE(node.agent->wait_for_exit(10s));
+  CHECK(shims_under(node.data_dir) == 1);  // the pod runs on without minikube
+  node.agent = std::make_unique<Process>(argv, env, "/dev/null", dir.file("server2.out"), dir.file("server2.log"));
+  CHECK(poll_until([&] { return contains(read_file(dir.file("server2.log")), "adopting running pod default/steady"); }, 60s));
+  INFO(read_file(dir.file("server2.log")));
+  CHECK(poll_until([&] { return field("steady", "{.metadata.uid}") == uid; }, 30s));
+  CHECK(poll_until([&] { return shims_under(node.data_dir) == 1; }, 10s));
+  CHECK(field("steady", "{.status.containerStatuses[0].state.running.startedAt}") == started);
+  CHECK(field("steady", "{.status.containerStatuses[0].restartCount}") == "0");
+  CHECK(field("steady", "{.status.initContainerStatuses[0].restartCount}") == "0");
+  CHECK(field("steady", R"({.status.conditions[?(@.type=="Ready")].status})") == "True");
+  CHECK(field("steady", "{.status.phase}") == "Running");
+  CHECK(kubectl({"get", "pods", "-o", "name"}) == "pod/steady\n");
+  CHECK_FALSE(contains(read_file(dir.file("server2.log")), "kubelet: created pod"));
+  CHECK_FALSE(contains(read_file(dir.file("server2.log")), "started init container"));
+
+  CHECK(poll_until([&] { return !kubectl({"delete", "pod", "steady", "--grace-period", "1", "--wait=true"}).empty(); }, 60s));
   CHECK(poll_until([&] { return shims_under(node.data_dir) == 0; }, 30s));
   CHECK(node.agent->stop());
 }

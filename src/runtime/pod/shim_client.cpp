@@ -35,8 +35,16 @@ Status launch_shim(const std::string& shim_path, const std::string& pod_dir) {
   pid_t child = ::fork();
   if (child < 0) return errno_error("fork shim", errno);
   if (child == 0) {
-    // fd 3 carries the ready message; dup2 clears close-on-exec on it.
-    if (::dup2(ready_write.get(), 3) < 0) ::_exit(127);
+    // fd 3 carries the ready message; dup2 clears close-on-exec on it (fcntl when it is fd 3
+    // already). Every other fd is closed: the shim outlives this process, and an inherited
+    // descriptor without close-on-exec (a listening socket of the API server, say) would stay
+    // open in it, so that a restarted minikube could not listen on its port again.
+    if (ready_write.get() == 3) {
+      ::fcntl(3, F_SETFD, 0);
+    } else if (::dup2(ready_write.get(), 3) < 0) {
+      ::_exit(127);
+    }
+    ::close_range(4, ~0U, 0);
     const char* argv[] = {shim_path.c_str(), pod_dir.c_str(), "3", nullptr};
     ::execv(shim_path.c_str(), const_cast<char* const*>(argv));
     ::_exit(127);
