@@ -129,7 +129,7 @@ TEST_CASE("readiness starts false and follows the probe; nothing is probed while
 
   f.probes.update(pod_with(c), {{"c", mk::runtime::shim::now_ns()}}, "");
   CHECK(eventually([&] { return f.probes.state("u1", "c").ready; }, 3s));
-  CHECK(f.notified > 0);
+  CHECK(eventually([&] { return f.notified > 0; }, 1s));  // told right after the result changed
   open.close();
   CHECK(eventually([&] { return !f.probes.state("u1", "c").ready; }, 5s));  // failureThreshold 3, period 1
   CHECK(f.saw("c: Readiness probe failed: dial tcp 127.0.0.1:"));
