@@ -376,6 +376,8 @@ bool PodWorker::sync(const json& pod, Tracked& tracked) {
     probes_->update(pod, runs, runtime_.netns_path(uid), tracked.initially_ready);
     tracked.initially_ready.clear();
   }
+  tracked.last_status.reset();
+  if (status) tracked.last_status = std::move(*status);
   write_status(pod, tracked);
   return settled;
 }
@@ -646,7 +648,10 @@ void PodWorker::write_status(const json& pod, Tracked& tracked) {
   view.now = now_text();
   view.failed_reason = tracked.failed_reason;
   view.failed_message = tracked.failed_message;
-  auto status = runtime_.status(uid);
+  // What sync() just read, else asked now.
+  Result<runtime::pod::PodStatus> status =
+      tracked.last_status ? Result<runtime::pod::PodStatus>(*tracked.last_status) : runtime_.status(uid);
+  tracked.last_status.reset();
   view.sandbox_ready = status && status->shim_pid > 0;
   for (const char* list : {"initContainers", "containers"}) {
     bool init = std::string(list) == "initContainers";

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -66,6 +67,7 @@ class PodWorker {
     std::string failed_reason, failed_message;  // DeadlineExceeded
     bool adopted = false;                       // the first sync happened
     std::map<std::string, bool> initially_ready;
+    std::optional<runtime::pod::PodStatus> last_status;  // read by sync() for write_status()
   };
   // One pod's worker thread and what it is told.
   struct Task {
