@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cerrno>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -23,6 +24,7 @@
 #include "agent/proxy/proxier.h"
 #include "agent/kubelet/static_pods.h"
 #include "agent/kubelet/volume_refresher.h"
+#include "agent/network/flannel.h"
 #include "client/client.h"
 #include "common/log.h"
 #include "runtime/image/importer.h"
@@ -61,6 +63,8 @@ struct Agent::Impl {
   std::string node_name;
   Joined joined;
   std::unique_ptr<kubelet::NodeHeartbeat> heartbeat;
+  std::unique_ptr<network::Flannel> network;  // outlives the runtime, whose hooks use it
+  std::string network_error;                  // why there is no pod network
   std::unique_ptr<runtime::image::ContentStore> images;
   std::unique_ptr<runtime::pod::Runtime> runtime;
   std::unique_ptr<kubelet::PodWorker> pods;
@@ -85,6 +89,7 @@ Agent::~Agent() {
   if (impl_ && impl_->volumes) impl_->volumes->stop();
   if (impl_ && impl_->heartbeat) impl_->heartbeat->stop();
   if (impl_) impl_->dns.reset();
+  if (impl_ && impl_->network) impl_->network->stop();
 }
 
 const std::string& Agent::node_name() const { return impl_->node_name; }
@@ -120,10 +125,30 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
   if (!config.node_ip.empty()) facts.internal_ip = config.node_ip;
   std::string host_ip = facts.internal_ip;
 
-  // The pod runtime (pods are re-adopted below, once the node is registered).
+  const bool pod_network_wanted = config.flannel_backend != "none";
+  auto backend = network::parse_backend(pod_network_wanted ? config.flannel_backend : "vxlan");
+  if (!backend) return backend.error();
+
+  // The pod runtime (pods are re-adopted below, once the node is registered). Its network hooks
+  // reach the pod network, which is set up once the node has its podCIDR, through the Impl.
   runtime::pod::RuntimeConfig runtime_config;
   runtime_config.data_dir = config.data_dir;
   runtime_config.cgroup_root = config.cgroup_root;
+  if (pod_network_wanted) {
+    Impl* state = impl.get();
+    runtime_config.network.attach = [state](const runtime::pod::PodSpec& spec,
+                                            const std::string& netns) -> Result<std::vector<std::string>> {
+      if (!state->network) return make_error(Errc::unavailable, "the pod network is not ready: " + state->network_error);
+      std::vector<network::HostPort> ports;
+      for (const auto& p : spec.port_mappings) ports.push_back({p.protocol, p.host_port, p.container_port, p.host_ip});
+      auto address = state->network->network().attach(spec.uid, netns, ports);
+      if (!address) return address.error();
+      return std::vector<std::string>{address->ip};
+    };
+    runtime_config.network.detach = [state](const std::string& uid) {
+      return state->network ? state->network->network().detach(uid) : Status::ok();
+    };
+  }
   impl->runtime = std::make_unique<runtime::pod::Runtime>(runtime_config);
 
   // The kubelet's HTTPS server, with a serving certificate the server signs for the node's
@@ -166,10 +191,35 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
   if (!imported) return imported.error().wrap("import images from " + images_dir);
   for (const auto& record : *imported) MK_LOG(info) << "agent: imported image " << record.name;
 
+  // The pod network: the node's subnet once the server assigned it, then routes to the others.
+  network::FlannelSettings net_settings;
+  net_settings.node_name = impl->node_name;
+  net_settings.state_dir = config.data_dir + "/agent/network";
+  net_settings.node_ip = host_ip;
+  net_settings.backend = *backend;
+  // Without it the node still runs (and reports) its hostNetwork pods; the others fail to start
+  // with the reason, as a kubelet whose network plugin is not ready.
+  if (pod_network_wanted) {
+    auto net = network::Flannel::open(*impl->joined.client, net_settings);
+    if (net) {
+      impl->network = std::move(*net);
+    } else {
+      impl->network_error = net.error().message;
+      MK_LOG(error) << "agent: no pod network, pods other than hostNetwork ones cannot start: " << impl->network_error;
+    }
+  }
+
   // Pods: re-adopt what still runs, then follow the pods bound to this node.
   auto live = impl->runtime->recover();
   if (!live) return live.error().wrap("recover pods");
   if (!live->empty()) MK_LOG(info) << "agent: re-adopted " << live->size() << " running pod(s)";
+  // Addresses of pods removed while the agent was away are freed.
+  if (auto pods = impl->runtime->list(); pods && impl->network) {
+    std::set<std::string> known;
+    for (const auto& p : *pods) known.insert(p.uid);
+    impl->network->network().forget_except(known);
+  }
+  if (impl->network) impl->network->start();
 
   std::string registries_path = config.private_registry;
   if (registries_path.empty() && ::access(kDefaultRegistries, R_OK) == 0) registries_path = kDefaultRegistries;

@@ -28,6 +28,9 @@ struct AgentConfig {
   std::string node_ip;
   // Static pod manifests (YAML or JSON Pods); empty: <data-dir>/agent/pod-manifests.
   std::string pod_manifests;
+  // How pods reach other nodes' pods: vxlan or host-gw; none: no pod network at all (pods get
+  // loopback only, as with `minikube runtime`).
+  std::string flannel_backend = "vxlan";
 };
 
 }  // namespace mk::agent

@@ -17,6 +17,8 @@ agent::AgentConfig to_agent_config(const Settings& s) {
   cfg.disable_cluster_dns = s.boolean("disable-cluster-dns");
   cfg.kubelet_port = std::stoi(s.text("kubelet-port"));
   cfg.node_ip = s.text("node-ip");
+  cfg.flannel_backend = s.text("flannel-backend");
+  cfg.cgroup_root = s.text("cgroup-root");
   return cfg;
 }
 

@@ -188,6 +188,8 @@ int run_server(const Settings& settings, bool dry_run) {
       ac.disable_cluster_dns = config->disable_cluster_dns;
       ac.kubelet_port = std::stoi(settings.text("kubelet-port"));
       ac.node_ip = settings.text("node-ip");
+      ac.flannel_backend = config->flannel_backend;
+      ac.cgroup_root = config->cgroup_root;
       agent_starter = std::thread([&local_agent, ac] {
         auto started = agent::Agent::start(ac);
         if (!started) MK_LOG(error) << "server: the local agent did not start: " << started.error().message;

@@ -127,6 +127,13 @@ std::vector<OptionSpec> build_table() {
   add({.name = "disable-cluster-dns", .group = "Agent",
        .help = "Run no cluster DNS server on this node (the kube-dns address then answers nothing)",
        .kind = K::boolean, .commands = both, .default_value = {s.disable_cluster_dns ? "true" : "false"}});
+  add({.name = "flannel-backend", .group = "Agent", .value_name = "vxlan|host-gw|none",
+       .help = "How pods reach pods on other nodes: vxlan (UDP 8472) or host-gw (routes; nodes on one "
+               "link); none sets up no pod network (pods get loopback only)",
+       .commands = both, .default_value = {s.flannel_backend}, .check = check_flannel_backend});
+  add({.name = "cgroup-root", .group = "Agent", .value_name = "NAME",
+       .help = "Cgroup under which the node's pods run (<NAME>/kubepods/...)", .commands = both,
+       .default_value = {s.cgroup_root}, .check = check_not_empty});
   return t;
 }
 

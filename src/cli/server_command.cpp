@@ -28,6 +28,8 @@ Result<server::ServerConfig> to_server_config(const Settings& s) {
   cfg.disable_kube_proxy = s.boolean("disable-kube-proxy");
   cfg.disable_cluster_dns = s.boolean("disable-cluster-dns");
   cfg.disable_network_policy = s.boolean("disable-network-policy");
+  cfg.flannel_backend = s.text("flannel-backend");
+  cfg.cgroup_root = s.text("cgroup-root");
   cfg.debug = s.boolean("debug");
 
   // Single values were checked while resolving, so these parse.

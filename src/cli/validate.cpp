@@ -217,6 +217,12 @@ Result<std::string> check_durability(const std::string& text) {
   return v;
 }
 
+Result<std::string> check_flannel_backend(const std::string& text) {
+  std::string v = lower(text);
+  if (v != "vxlan" && v != "host-gw" && v != "none") return invalid(text, "a flannel backend (vxlan, host-gw or none)");
+  return v;
+}
+
 Result<std::string> check_not_empty(const std::string& text) {
   if (text.empty()) return make_error(Errc::invalid_argument, "must not be empty");
   return text;

@@ -46,6 +46,8 @@ Result<std::string> check_san(const std::string& text);
 // scheme://rest, e.g. sqlite:///var/lib/minikube/server/db/state.db
 Result<std::string> check_endpoint(const std::string& text);
 Result<std::string> check_durability(const std::string& text);
+// vxlan, host-gw or none.
+Result<std::string> check_flannel_backend(const std::string& text);
 Result<std::string> check_not_empty(const std::string& text);
 // Made absolute against the working directory, so a daemon's later chdir cannot change it.
 Result<std::string> check_path(const std::string& text);

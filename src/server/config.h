@@ -39,6 +39,9 @@ struct ServerConfig {
   bool disable_kube_proxy = false;      // the agent programs no Service rules
   bool disable_cluster_dns = false;     // the agent runs no cluster DNS server
   bool disable_network_policy = false;  // the agent enforces no NetworkPolicies
+  // For the server's own agent (see agent/config.h).
+  std::string flannel_backend = "vxlan";
+  std::string cgroup_root = "minikube";
   bool debug = false;
 
   // Called once the API serves (with its loopback URL and the join token) and before shutdown:

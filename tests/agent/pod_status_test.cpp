@@ -102,6 +102,11 @@ TEST_CASE("a running container makes the pod Ready; an exited one is terminated 
   CHECK(status["hostIP"] == "10.0.0.5");
   CHECK_FALSE(status.contains("podIP"));
   CHECK(status["qosClass"] == "BestEffort");
+  // The pod network's address, once the pod has one.
+  view.pod_ips = {"10.42.0.7"};
+  json with_ip = pod_status(pod("Always"), view);
+  CHECK(with_ip["podIP"] == "10.42.0.7");
+  CHECK(with_ip["podIPs"] == json::array({{{"ip", "10.42.0.7"}}}));
   CHECK((*condition(status, "Ready"))["status"] == "True");
   CHECK((*condition(status, "ContainersReady"))["status"] == "True");
   CHECK((*condition(status, "PodScheduled"))["status"] == "True");

@@ -139,4 +139,6 @@ TEST_CASE("the agent's defaults match the server's shared ones") {
   mk::agent::AgentConfig a;
   CHECK(s.data_dir == a.data_dir);
   CHECK(s.debug == a.debug);
+  CHECK(s.flannel_backend == a.flannel_backend);
+  CHECK(s.cgroup_root == a.cgroup_root);
 }

@@ -52,28 +52,15 @@ size_t pod_dirs(const std::string& data_dir) {
   return n;
 }
 
-// An agent with its own data dir. Destroyed, it stops the agent and then removes, through the
-// runtime, whatever pod is still there (a failed test must not leave containers behind).
+// An agent with its own data dir. Destroyed, it stops the agent and then removes what it left
+// (a failed test must not leave containers, devices or cgroups behind).
 struct Node {
   std::string data_dir;
+  std::string name = "e2e-kubelet-" + std::to_string(::getpid());
   std::unique_ptr<Process> agent;
   ~Node() {
     agent.reset();
-    mk::runtime::pod::RuntimeConfig config;
-    config.data_dir = data_dir;
-    mk::runtime::pod::Runtime runtime(config);
-    if (auto pods = runtime.list()) {
-      for (const auto& p : *pods) (void)runtime.remove_pod(p.uid);
-    }
-    // The agent's cgroup root (the default, "minikube") once empty: rmdir refuses a cgroup that
-    // still has processes or children, so nothing in use is touched.
-    std::error_code ec;
-    for (const auto& h : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
-      std::string root = h.path().string() + "/minikube";
-      for (const char* sub : {"/kubepods/besteffort", "/kubepods/burstable", "/kubepods", ""}) {
-        ::rmdir((root + sub).c_str());
-      }
-    }
+    cleanup_node(data_dir, name, "minikube");
   }
 };
 
@@ -103,8 +90,9 @@ TEST_CASE("the kubelet runs pods bound to its node, reports their status and fin
   }
   node.agent = std::make_unique<Process>(
       std::vector<std::string>{std::getenv("MINIKUBE_BIN"), "agent", "--join", server.url(), "--token", join_token(server),
-                               "--node-name", "e2e-kubelet", "--data-dir", node.data_dir,
-                               // No nftables tables, DNS address or port 53 in the host's namespace from a test.
+                               "--node-name", node.name, "--data-dir", node.data_dir,
+                               // No service or policy tables, DNS address or port 53 in the host's namespace
+                               // from a test; the pod network's bridge and table are removed by ~Node.
                                "--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns"},
       std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null", node.data_dir + "/../agent.out",
       node.data_dir + "/../agent.log");
@@ -114,7 +102,7 @@ TEST_CASE("the kubelet runs pods bound to its node, reports their status and fin
   CHECK(contains(read_file(agent_log), "imported image " + std::string(kImage)));
   REQUIRE(poll_until(
       [&] {
-        RunResult r = server.kubectl({"get", "node", "e2e-kubelet", "-o", R"(jsonpath={.status.conditions[?(@.type=="Ready")].status})"});
+        RunResult r = server.kubectl({"get", "node", node.name, "-o", R"(jsonpath={.status.conditions[?(@.type=="Ready")].status})"});
         return r.out == "True";
       },
       30s));
@@ -127,7 +115,7 @@ TEST_CASE("the kubelet runs pods bound to its node, reports their status and fin
   CHECK(poll_until([&] { return field(server, "hello", "{.status.phase}") == "Running"; }, 60s));
   CHECK(poll_until(
       [&] { return field(server, "hello", R"({.status.conditions[?(@.type=="Ready")].status})") == "True"; }, 30s));
-  CHECK(field(server, "hello", "{.spec.nodeName}") == "e2e-kubelet");
+  CHECK(field(server, "hello", "{.spec.nodeName}") == node.name);
   CHECK_FALSE(field(server, "hello", "{.status.containerStatuses[0].state.running.startedAt}").empty());
   CHECK(field(server, "hello", "{.status.containerStatuses[0].ready}") == "true");
   CHECK(field(server, "hello", "{.status.containerStatuses[0].restartCount}") == "0");
@@ -137,7 +125,12 @@ TEST_CASE("the kubelet runs pods bound to its node, reports their status and fin
   CHECK_FALSE(field(server, "hello", "{.status.hostIP}").empty());
   CHECK_FALSE(field(server, "hello", "{.status.startTime}").empty());
   CHECK(field(server, "hello", "{.status.qosClass}") == "BestEffort");
-  CHECK(field(server, "hello", "{.status.podIP}").empty());
+  // The pod's address is from the node's pod subnet (the gateway .1 is the node's).
+  std::string pod_cidr = server.kubectl({"get", "node", node.name, "-o", "jsonpath={.spec.podCIDR}"}).out;
+  std::string pod_ip = field(server, "hello", "{.status.podIP}");
+  CHECK_FALSE(pod_ip.empty());
+  CHECK(pod_ip.rfind(pod_cidr.substr(0, pod_cidr.rfind(".") + 1), 0) == 0);
+  CHECK(field(server, "hello", "{.status.podIPs[0].ip}") == pod_ip);
   std::string uid = field(server, "hello", "{.metadata.uid}");
   REQUIRE_FALSE(uid.empty());
   CHECK(poll_until([&] { return contains(read_file(node.data_dir + "/agent/pods/" + uid + "/logs/hello.log"), "hello"); },

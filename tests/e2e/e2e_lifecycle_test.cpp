@@ -77,7 +77,8 @@ std::unique_ptr<Process> start_agent(const Server& server, const std::string& da
                                "--node-name", "e2e-life", "--data-dir", data_dir,
                                "--node-ip", "127.0.0.1", "--kubelet-port", std::to_string(kubelet_port),
                                // No nftables tables, DNS address or port 53 in the host's namespace from a test.
-                               "--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns"},
+                               "--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns",
+                               "--flannel-backend", "none"},
       std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null", log + ".out", log);
 }
 

@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +27,9 @@
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
+
+#include "agent/network/pod_network.h"
+#include "runtime/pod/runtime.h"
 
 namespace mk::e2e {
 
@@ -337,22 +341,63 @@ int free_port() {
   return port;
 }
 
-Server::Server() {
+ClusterRanges per_run_ranges() {
+  // Even N in [64, 242]: clear of k3s's default 10.42/10.43, which a real cluster may use.
+  unsigned seed = static_cast<unsigned>(::getpid()) * 7919u + static_cast<unsigned>(std::time(nullptr));
+  int n = 64 + 2 * static_cast<int>(seed % 90);
+  std::string svc = "10." + std::to_string(n + 1) + ".";
+  return {"10." + std::to_string(n) + ".0.0/16", svc + "0.0/16", svc + "0.10"};
+}
+
+void cleanup_node(const std::string& data_dir, const std::string& node_name, const std::string& cgroup_root) {
+  mk::runtime::pod::RuntimeConfig config;
+  config.data_dir = data_dir;
+  config.cgroup_root = cgroup_root;
+  mk::runtime::pod::Runtime runtime(config);
+  if (auto pods = runtime.list()) {
+    for (const auto& p : *pods) (void)runtime.remove_pod(p.uid);
+  }
+  (void)mk::agent::network::PodNetwork::remove(node_name);
+  // rmdir refuses a cgroup that still has processes or children, so nothing in use is touched.
+  std::error_code ec;
+  for (const auto& h : std::filesystem::directory_iterator("/sys/fs/cgroup", ec)) {
+    std::string root = h.path().string() + "/" + cgroup_root;
+    for (const char* sub : {"/kubepods/besteffort", "/kubepods/burstable", "/kubepods", ""}) ::rmdir((root + sub).c_str());
+  }
+}
+
+Server::Server(ServerOptions options) : options_(std::move(options)), ranges_(per_run_ranges()) {
   const char* bin = std::getenv("MINIKUBE_BIN");
   if (bin == nullptr || *bin == '\0') throw std::runtime_error("MINIKUBE_BIN is not set (run the tests with ctest)");
+  static std::atomic<int> servers{0};
+  std::string run_id = std::to_string(::getpid()) + "-" + std::to_string(servers++);
+  if (options_.agent) {
+    node_name_ = "e2e-" + run_id;
+    cgroup_root_ = "minikube-e2e-" + run_id;
+  }
   port_ = free_port();
   kubeconfig_ = dir_.file("kubeconfig");
   log_file_ = dir_.file("server.log");
   std::filesystem::create_directories(dir_.file("home"));
+  std::filesystem::create_directories(data_dir());
+  if (options_.prepare) options_.prepare(data_dir());
   std::vector<std::string> argv = {bin,
                                    "server",
                                    "--config", dir_.write("config.yaml", ""),
-                                   "--data-dir", dir_.file("data"),
-                                   "--node-name", "e2e-node",
+                                   "--data-dir", data_dir(),
+                                   "--node-name", node_name_,
                                    "--bind-address", "127.0.0.1",
                                    "--https-listen-port", std::to_string(port_),
                                    "--write-kubeconfig", kubeconfig_,
-                                   "--disable-agent"};
+                                   "--cluster-cidr", ranges_.cluster_cidr};
+  if (options_.agent) {
+    for (const auto& a : {"--service-cidr", ranges_.service_cidr.c_str(), "--cluster-dns", ranges_.cluster_dns.c_str(),
+                          "--cgroup-root", cgroup_root_.c_str()})
+      argv.push_back(a);
+  } else {
+    argv.push_back("--disable-agent");
+  }
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::vector<std::string> env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + dir_.file("home")};
   process_ = std::make_unique<Process>(argv, env, "/dev/null", dir_.file("server.out"), log_file_);
 
@@ -395,12 +440,14 @@ Server::Server() {
     std::string why = exited ? "the server exited with code " + std::to_string(process_->exit_code())
                              : "the server was not ready within 30s (" + last_error + ")";
     process_->stop(5s);
+    if (options_.agent) cleanup_node(data_dir(), node_name_, cgroup_root_);
     throw std::runtime_error(why + "\nserver log:\n" + log());
   }
 }
 
 Server::~Server() {
   bool clean = process_->stop(10s);
+  if (options_.agent) cleanup_node(data_dir(), node_name_, cgroup_root_);
   if (g_test_failed || std::uncaught_exceptions() > 0) {
     std::cerr << "---- minikube server log (" << log_file_ << ") ----\n"
               << log() << "---- end of server log" << (clean ? "" : " (server needed SIGKILL)") << " ----\n";

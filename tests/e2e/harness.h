@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -120,11 +121,37 @@ class BackgroundCommand {
   std::unique_ptr<Process> process_;
 };
 
+// Address ranges for one test cluster: pods in 10.N.0.0/16, services in 10.N+1.0.0/16 (N even,
+// from the pid and the time), so that clusters of tests running at once never share a route.
+struct ClusterRanges {
+  std::string cluster_cidr, service_cidr, cluster_dns;
+};
+ClusterRanges per_run_ranges();
+
+// Removes what an agent with this data dir and node name left on the host: its pods (through the
+// runtime: containers, mounts, namespaces), the node's pod network (bridge, VXLAN device,
+// nftables table) and its cgroup root once empty. For tests that start agents themselves.
+void cleanup_node(const std::string& data_dir, const std::string& node_name, const std::string& cgroup_root);
+
+struct ServerOptions {
+  // Runs the server's own agent, as k3s does (needs root). Its node name, its pods' cgroup root
+  // and the service range are then unique to the run too; destroying the Server removes its
+  // pods, pod network and cgroups (cleanup_node). The service proxy, NetworkPolicy and DNS
+  // leave state of their own in the host's namespace: disable them in extra_args when unused.
+  bool agent = false;
+  // Called with the data dir before the server starts (e.g. to drop image tarballs into
+  // <data-dir>/agent/images for the agent to import).
+  std::function<void(const std::string& data_dir)> prepare;
+  std::vector<std::string> extra_args;
+};
+
 class Server {
  public:
   // Starts the server and waits (with a deadline) until /readyz answers 200. Throws
-  // std::runtime_error, including the server log, if it does not come up.
-  Server();
+  // std::runtime_error, including the server log, if it does not come up. The cluster always
+  // gets a per-run pod range (per_run_ranges).
+  Server() : Server(ServerOptions{}) {}
+  explicit Server(ServerOptions options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -137,6 +164,10 @@ class Server {
   const std::string& client_cert_file() const { return client_cert_file_; }
   const std::string& client_key_file() const { return client_key_file_; }
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  const ClusterRanges& ranges() const { return ranges_; }
+  // "e2e-node", or a per-run name when the server runs its agent.
+  const std::string& node_name() const { return node_name_; }
+  std::string data_dir() const { return dir_.file("data"); }
   std::string log() const;
   // Writes a file (a manifest, say) into the server's temporary directory and returns its path.
   std::string write(const std::string& name, const std::string& content) { return dir_.write(name, content); }
@@ -160,6 +191,9 @@ class Server {
  private:
   std::vector<std::string> kubectl_env() const;
   TempDir dir_;
+  ServerOptions options_;
+  ClusterRanges ranges_;
+  std::string node_name_ = "e2e-node", cgroup_root_;
   int port_ = 0;
   std::string kubeconfig_, ca_file_, client_cert_file_, client_key_file_, log_file_;
   std::unique_ptr<Process> process_;

@@ -257,6 +257,10 @@ json pod_status(const json& pod, const PodView& view) {
   if (spec.value("hostNetwork", false)) {
     status["podIP"] = view.host_ip;
     status["podIPs"] = json::array({{{"ip", view.host_ip}}});
+  } else if (!view.pod_ips.empty()) {
+    status["podIP"] = view.pod_ips.front();
+    status["podIPs"] = json::array();
+    for (const auto& ip : view.pod_ips) status["podIPs"].push_back({{"ip", ip}});
   }
   return status;
 }

@@ -42,6 +42,7 @@ struct PodView {
   // The kubelet's own verdict that ends the pod (activeDeadlineSeconds): phase Failed with it.
   std::string failed_reason, failed_message;
   bool sandbox_ready = true;  // PodReadyToStartContainers
+  std::vector<std::string> pod_ips;  // from the pod network; hostNetwork pods get host_ip
 };
 
 // The new status object; `pod` supplies spec (restartPolicy, hostNetwork, resources, init

@@ -653,6 +653,7 @@ void PodWorker::write_status(const json& pod, Tracked& tracked) {
       tracked.last_status ? Result<runtime::pod::PodStatus>(*tracked.last_status) : runtime_.status(uid);
   tracked.last_status.reset();
   view.sandbox_ready = status && status->shim_pid > 0;
+  if (status) view.pod_ips = status->ips;
   for (const char* list : {"initContainers", "containers"}) {
     bool init = std::string(list) == "initContainers";
     const json* items = api::find_path(pod, std::string("spec.") + list);

@@ -168,6 +168,14 @@ Result<PodSpec> pod_from_json(const json& pod) {
       (std::string(list) == "containers" ? out.containers : out.init_containers).push_back(std::move(*c));
     }
   }
+  for (const auto& cj : spec.value("containers", json::array())) {
+    for (const auto& pj : cj.value("ports", json::array())) {
+      if (!pj.is_object() || !pj.contains("hostPort") || !pj["hostPort"].is_number_integer()) continue;
+      PortMapping m{text(pj, "protocol"), pj.value("containerPort", 0), pj["hostPort"].get<int>(), text(pj, "hostIP")};
+      if (m.protocol.empty()) m.protocol = "TCP";
+      if (m.host_port > 0) out.port_mappings.push_back(std::move(m));
+    }
+  }
   return out;
 }
 
@@ -199,7 +207,10 @@ json to_json(const PodSpec& s) {
   json volumes = json::array();
   for (const auto& v : s.volumes)
     volumes.push_back({{"name", v.name}, {"host_path", v.host_path}, {"empty_dir", v.empty_dir}, {"unsupported", v.unsupported}});
-  return {{"uid", s.uid}, {"name", s.name}, {"namespace", s.namespace_name}, {"hostname", s.hostname},
+  json ports = json::array();
+  for (const auto& p : s.port_mappings)
+    ports.push_back({{"protocol", p.protocol}, {"container_port", p.container_port}, {"host_port", p.host_port}, {"host_ip", p.host_ip}});
+  return {{"uid", s.uid}, {"port_mappings", ports}, {"name", s.name}, {"namespace", s.namespace_name}, {"hostname", s.hostname},
           {"host_network", s.host_network}, {"host_pid", s.host_pid}, {"host_ipc", s.host_ipc},
           {"dns_servers", s.dns_servers}, {"dns_searches", s.dns_searches}, {"dns_options", s.dns_options},
           {"grace_seconds", s.grace_seconds}, {"volumes", volumes}, {"init_containers", init_containers},
@@ -254,6 +265,9 @@ Result<PodSpec> spec_from_json(const json& j) {
     for (const auto& vj : j.value("volumes", json::array()))
       s.volumes.push_back({vj.at("name").get<std::string>(), vj.value("host_path", ""), vj.value("empty_dir", false),
                            vj.value("unsupported", "")});
+    for (const auto& pj : j.value("port_mappings", json::array()))
+      s.port_mappings.push_back({pj.value("protocol", "TCP"), pj.value("container_port", 0), pj.value("host_port", 0),
+                                 pj.value("host_ip", "")});
     for (const auto& cj : j.value("init_containers", json::array())) s.init_containers.push_back(container_from_json(cj));
     for (const auto& cj : j.value("containers", json::array())) s.containers.push_back(container_from_json(cj));
     return s;

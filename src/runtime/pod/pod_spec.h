@@ -31,6 +31,13 @@ struct VolumeMountSpec {
   bool read_only = false;
 };
 
+// A container port published on the node (hostPort), as CRI's PortMapping: for the network hook.
+struct PortMapping {
+  std::string protocol = "TCP";
+  int container_port = 0, host_port = 0;
+  std::string host_ip;
+};
+
 struct ContainerSpec {
   std::string name;
   std::string image;
@@ -62,6 +69,7 @@ struct PodSpec {
   // Init containers are not started by run_pod; the kubelet starts them one by one.
   std::vector<ContainerSpec> init_containers;
   std::vector<ContainerSpec> containers;
+  std::vector<PortMapping> port_mappings;
 };
 
 // Init containers first, then the app containers.

@@ -187,7 +187,13 @@ Result<PodStatus> Runtime::run_pod(const PodSpec& spec, bool start_containers) {
     if (auto s = make_dir(dir + sub); !s) return s.error();
   }
   if (auto s = shim::write_file_atomic(dir + "/pod.json", to_json(spec).dump(2) + "\n"); !s) return s.error();
-  if (auto sandbox = create_sandbox(dir, spec); !sandbox) return sandbox.error().wrap("run pod " + spec.uid);
+  auto sandbox = create_sandbox(dir, spec);
+  if (!sandbox) return sandbox.error().wrap("run pod " + spec.uid);
+  if (!sandbox->net.empty() && config_.network.attach) {
+    auto ips = config_.network.attach(spec, sandbox->net);
+    if (!ips) return ips.error().wrap("run pod " + spec.uid);
+    if (auto s = shim::write_file_atomic(dir + "/network.json", json{{"ips", *ips}}.dump() + "\n"); !s) return s.error();
+  }
   auto layout = cgroup::detect();
   if (!layout) return layout.error().wrap("run pod " + spec.uid);
   if (auto cg = cgroup::Cgroup::create(*layout, pod_cgroup(spec)); !cg) return cg.error().wrap("run pod " + spec.uid);
@@ -433,6 +439,9 @@ Status Runtime::remove_pod(const std::string& uid) {
   if (spec) {
     if (auto s = stop_pod(uid); !s) return s;
   }
+  if (config_.network.detach) {
+    if (auto s = config_.network.detach(uid); !s) return s.error().wrap("remove pod " + uid);
+  }
   if (auto s = destroy_sandbox(dir); !s) return s.error().wrap("remove pod " + uid);
   if (spec) {
     auto layout = cgroup::detect();
@@ -462,7 +471,12 @@ Result<PodStatus> Runtime::status(const std::string& uid) const {
     }
     return spec.error();
   }
-  PodStatus out{uid, spec->name, spec->namespace_name, live_shim_pid(dir), {}};
+  PodStatus out{uid, spec->name, spec->namespace_name, live_shim_pid(dir), {}, {}};
+  if (auto net = shim::read_json_file(dir + "/network.json"); net && net->contains("ips") && (*net)["ips"].is_array()) {
+    for (const auto& ip : (*net)["ips"]) {
+      if (ip.is_string()) out.ips.push_back(ip.get<std::string>());
+    }
+  }
   json live;
   if (out.shim_pid > 0) {
     if (auto reply = call_shim(dir, {{"op", "status"}})) live = reply->body.value("containers", json::object());

@@ -4,6 +4,7 @@
 //   pod.json          the PodSpec
 //   shim.json         the shim's pid and start time; shim.sock its control socket; shim.log
 //   ns/               the held namespaces (see sandbox.h); hostname, hosts, resolv.conf
+//   network.json      the pod's IP addresses, when a network hook attached it
 //   containers/<name>/config.json, state.json (see runtime/shim/container_files.h)
 //   containers/<name>/restarts.json   restart count and the previous run's state (once restarted)
 //   logs/<name>.log   CRI-format logs, rotated to .1 .. .4; <name>.previous.log* the previous run's
@@ -12,6 +13,7 @@
 // sees the same pods; recover() checks their shims and never starts a second one.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,12 +25,23 @@
 
 namespace mk::runtime::pod {
 
+// An optional pod network, plugged in by whoever runs the runtime (the agent's; `minikube
+// runtime` has none, and its pods have only loopback). The runtime knows nothing of how it works.
+struct NetworkHooks {
+  // Called for a pod with its own network namespace, after the sandbox exists and before any
+  // container starts, with the path of the namespace; returns the pod's IP addresses.
+  std::function<Result<std::vector<std::string>>(const PodSpec& spec, const std::string& netns_path)> attach;
+  // Called when the pod is removed (also for pods attach was never called for, or failed for).
+  std::function<Status(const std::string& uid)> detach;
+};
+
 struct RuntimeConfig {
   std::string data_dir = "/var/lib/minikube";
   std::string cgroup_root = "minikube";  // keeps several agents (and tests) apart
   std::string shim_path;                 // empty: default_shim_path()
   uint64_t log_max_bytes = 10 * 1024 * 1024;  // per file, as the kubelet's containerLogMaxSize
   int log_max_files = 5;
+  NetworkHooks network;
 };
 
 struct ContainerStatus {
@@ -42,6 +55,7 @@ struct ContainerStatus {
 struct PodStatus {
   std::string uid, name, namespace_name;
   int shim_pid = 0;  // 0 when the shim is not running
+  std::vector<std::string> ips;  // from the network hook; empty without one or for hostNetwork
   std::vector<ContainerStatus> containers;
 };
 
