@@ -295,3 +295,130 @@ TEST_CASE("pods on one node get addresses, reach each other and a hostPort, and 
   INFO(links);
   CHECK(links.find("mkv") == std::string::npos);
 }
+
+namespace {
+
+// Two "nodes" (namespaces) joined by a veth pair on 192.168.77.0/24, each with a PodNetwork and
+// one pod, the routes to each other set as the agent's Node watcher would.
+struct TwoNodes {
+  NsProcess node1, node2, pod1, pod2;
+  TempDir dir;
+  std::unique_ptr<PodNetwork> net1, net2;
+  std::string ip1, ip2;
+
+  explicit TwoNodes(Backend backend) {
+    auto nl1 = Netlink::open_in(node1.path());
+    REQUIRE(nl1);
+    UniqueFd ns2(::open(node2.path().c_str(), O_RDONLY | O_CLOEXEC));
+    REQUIRE(nl1->create_veth("up1", "up2", ns2.get(), 1500));
+    auto nl2 = Netlink::open_in(node2.path());
+    REQUIRE(nl2);
+    REQUIRE(nl1->add_address(nl1->link("up1")->index, *parse_ipv4("192.168.77.1"), 24));
+    REQUIRE(nl1->set_up(nl1->link("up1")->index));
+    REQUIRE(nl2->add_address(nl2->link("up2")->index, *parse_ipv4("192.168.77.2"), 24));
+    REQUIRE(nl2->set_up(nl2->link("up2")->index));
+    net1 = start(node1, "node-1", "10.244.1.0/24", "192.168.77.1", backend);
+    net2 = start(node2, "node-2", "10.244.2.0/24", "192.168.77.2", backend);
+    ip1 = attach(node1, *net1, "uid-1", pod1);
+    ip2 = attach(node2, *net2, "uid-2", pod2);
+  }
+
+  std::unique_ptr<PodNetwork> start(const NsProcess& node, const std::string& name, const std::string& cidr,
+                                    const std::string& ip, Backend backend) {
+    NetworkConfig config;
+    config.node_name = name;
+    config.state_dir = dir.path + "/" + name;
+    config.pod_cidr = cidr;
+    config.node_ip = ip;
+    config.backend = backend;
+    auto net = in_netns(node.path(), [&] { return PodNetwork::start(config); });
+    INFO((net ? "" : net.error().message));
+    REQUIRE(net);
+    return std::move(*net);
+  }
+
+  static std::string attach(const NsProcess& node, PodNetwork& net, const std::string& uid, const NsProcess& pod) {
+    auto a = in_netns(node.path(), [&] { return net.attach(uid, pod.path(), {}); });
+    INFO((a ? "" : a.error().message));
+    REQUIRE(a);
+    return a->ip;
+  }
+
+  // What node1's and node2's watchers would pass after seeing both Nodes.
+  void connect() {
+    auto mac1 = in_netns(node1.path(), [&] { return net1->ensure_vtep(); });
+    auto mac2 = in_netns(node2.path(), [&] { return net2->ensure_vtep(); });
+    REQUIRE(mac1);
+    REQUIRE(mac2);
+    std::vector<RemoteNode> nodes = {{"node-1", "10.244.1.0/24", "192.168.77.1", *mac1},
+                                     {"node-2", "10.244.2.0/24", "192.168.77.2", *mac2}};
+    auto s1 = in_netns(node1.path(), [&] { return net1->set_remotes(nodes); });
+    auto s2 = in_netns(node2.path(), [&] { return net2->set_remotes(nodes); });
+    INFO((s1 ? "" : s1.error().message) << (s2 ? "" : s2.error().message));
+    REQUIRE(s1);
+    REQUIRE(s2);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("pods on two nodes reach each other over VXLAN with flannel's entries, and the routes go with the node", "[root]") {
+  if (!root()) {
+    WARN("skipped: the pod network test creates network namespaces and devices and needs root");
+    return;
+  }
+  TwoNodes lab(Backend::vxlan);
+  CHECK((*lab.net1).mtu() == 1450);
+  lab.connect();
+  std::string links = in_netns(lab.node1.path(), [&] {
+    return run_out("ip -d link show " + lab.net1->names().vxlan + " 2>&1; ip -o addr show dev " + lab.net1->names().vxlan +
+                   " 2>&1; ip route 2>&1; ip neigh show dev " +
+                   lab.net1->names().vxlan + " 2>&1; bridge fdb show dev " + lab.net1->names().vxlan + " 2>&1");
+  });
+  INFO(links);
+  CHECK(links.find("vxlan id 1 ") != std::string::npos);
+  CHECK(links.find("dstport 8472") != std::string::npos);
+  CHECK(links.find("nolearning") != std::string::npos);
+  CHECK(links.find("10.244.2.0/24 via 10.244.2.0 dev " + lab.net1->names().vxlan + " proto 77 onlink") != std::string::npos);
+  CHECK(links.find("10.244.2.0 lladdr ") != std::string::npos);
+  CHECK(links.find("dst 192.168.77.2 self permanent") != std::string::npos);
+  CHECK(links.find("10.244.1.0/32") != std::string::npos);  // the subnet's network address on the VXLAN device
+
+  CHECK(ping_from(lab.pod1.path(), lab.ip2));
+  UniqueFd server = in_netns(lab.pod2.path(), [] { return tcp_listen(8080); });
+  REQUIRE(server);
+  std::string peer;
+  CHECK(tcp_exchange(lab.pod1.path(), server.get(), lab.ip2, 8080, &peer) == "hello pod\n");
+  CHECK(peer == lab.ip1);  // across nodes the pod's own address, not masqueraded
+
+  // Node 2 leaves: node 1 drops its route, ARP and FDB entries.
+  auto s = in_netns(lab.node1.path(), [&] { return lab.net1->set_remotes({}); });
+  REQUIRE(s);
+  std::string after = in_netns(lab.node1.path(), [&] {
+    return run_out("ip route 2>&1; bridge fdb show dev " + lab.net1->names().vxlan + " 2>&1");
+  });
+  INFO(after);
+  CHECK(after.find("10.244.2.0/24") == std::string::npos);
+  CHECK(after.find("192.168.77.2") == std::string::npos);
+  CHECK_FALSE(ping_from(lab.pod1.path(), lab.ip2));
+}
+
+TEST_CASE("pods on two nodes reach each other with host-gw routes", "[root]") {
+  if (!root()) {
+    WARN("skipped: the pod network test creates network namespaces and devices and needs root");
+    return;
+  }
+  TwoNodes lab(Backend::host_gw);
+  CHECK((*lab.net1).mtu() == 1500);
+  lab.connect();
+  std::string routes = in_netns(lab.node1.path(), [&] { return run_out("ip route 2>&1; ip -o link 2>&1"); });
+  INFO(routes);
+  CHECK(routes.find("10.244.2.0/24 via 192.168.77.2 dev up1 proto 77") != std::string::npos);
+  CHECK(routes.find("mkvx-") == std::string::npos);  // no VXLAN device for host-gw
+  CHECK(ping_from(lab.pod2.path(), lab.ip1));
+  UniqueFd server = in_netns(lab.pod1.path(), [] { return tcp_listen(8080); });
+  REQUIRE(server);
+  std::string peer;
+  CHECK(tcp_exchange(lab.pod2.path(), server.get(), lab.ip1, 8080, &peer) == "hello pod\n");
+  CHECK(peer == lab.ip2);
+}

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -27,6 +28,7 @@
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "agent/network/pod_network.h"
 #include "runtime/pod/runtime.h"
@@ -386,7 +388,7 @@ Server::Server(ServerOptions options) : options_(std::move(options)), ranges_(pe
                                    "--config", dir_.write("config.yaml", ""),
                                    "--data-dir", data_dir(),
                                    "--node-name", node_name_,
-                                   "--bind-address", "127.0.0.1",
+                                   "--bind-address", options_.bind_address,
                                    "--https-listen-port", std::to_string(port_),
                                    "--write-kubeconfig", kubeconfig_,
                                    "--cluster-cidr", ranges_.cluster_cidr};
@@ -399,7 +401,7 @@ Server::Server(ServerOptions options) : options_(std::move(options)), ranges_(pe
   }
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::vector<std::string> env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + dir_.file("home")};
-  process_ = std::make_unique<Process>(argv, env, "/dev/null", dir_.file("server.out"), log_file_);
+  process_ = std::make_unique<Process>(in_netns(argv), env, "/dev/null", dir_.file("server.out"), log_file_);
 
   // Ready when the kubeconfig is written and /readyz answers 200 over TLS verified with its CA.
   std::string last_error = "the kubeconfig was not written";
@@ -464,6 +466,7 @@ RunResult Server::kubectl(const std::vector<std::string>& args, std::chrono::mil
                           const std::string& stdin_data) {
   std::vector<std::string> argv = {kubectl_binary(), "--kubeconfig", kubeconfig_, "--cache-dir", dir_.subdir("kcache")};
   argv.insert(argv.end(), args.begin(), args.end());
+  argv = in_netns(std::move(argv));
   return run_to_completion(argv, kubectl_env(), dir_, timeout, stdin_data);
 }
 
@@ -471,6 +474,7 @@ RunResult Server::kubectl_with_env(const std::vector<std::string>& extra_env, co
                                    std::chrono::milliseconds timeout) {
   std::vector<std::string> argv = {kubectl_binary(), "--kubeconfig", kubeconfig_, "--cache-dir", dir_.subdir("kcache")};
   argv.insert(argv.end(), args.begin(), args.end());
+  argv = in_netns(std::move(argv));
   std::vector<std::string> env = kubectl_env();
   env.insert(env.end(), extra_env.begin(), extra_env.end());
   return run_to_completion(argv, env, dir_, timeout, "");
@@ -479,16 +483,44 @@ RunResult Server::kubectl_with_env(const std::vector<std::string>& extra_env, co
 RunResult Server::kubectl_raw(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
   std::vector<std::string> argv = {kubectl_binary()};
   argv.insert(argv.end(), args.begin(), args.end());
+  argv = in_netns(std::move(argv));
   return run_to_completion(argv, kubectl_env(), dir_, timeout, "");
 }
 
 std::unique_ptr<BackgroundCommand> Server::kubectl_background(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {kubectl_binary(), "--kubeconfig", kubeconfig_, "--cache-dir", dir_.subdir("kcache")};
   argv.insert(argv.end(), args.begin(), args.end());
+  argv = in_netns(std::move(argv));
   return std::make_unique<BackgroundCommand>(join_command(argv), argv, kubectl_env(), dir_.subdir("bg"));
 }
 
+std::vector<std::string> Server::in_netns(std::vector<std::string> argv) const {
+  if (options_.netns.empty()) return argv;
+  std::vector<std::string> out = {"nsenter", "--net=" + options_.netns, "--"};
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
 HttpResult Server::https_get(const std::string& path, bool client_cert) const {
+  if (!options_.netns.empty()) {
+    // A thread that entered the namespace opens the connection there (setns moves one thread).
+    HttpResult out;
+    std::thread t([&] {
+      int fd = ::open(options_.netns.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
+        out.error = "enter " + options_.netns + ": " + std::strerror(errno);
+      } else {
+        out = https_get_here(path, client_cert);
+      }
+      if (fd >= 0) ::close(fd);
+    });
+    t.join();
+    return out;
+  }
+  return https_get_here(path, client_cert);
+}
+
+HttpResult Server::https_get_here(const std::string& path, bool client_cert) const {
   HttpResult out;
   std::unique_ptr<httplib::SSLClient> cli;
   if (client_cert) {

@@ -143,6 +143,10 @@ struct ServerOptions {
   // <data-dir>/agent/images for the agent to import).
   std::function<void(const std::string& data_dir)> prepare;
   std::vector<std::string> extra_args;
+  // A network namespace (nsfs path, e.g. /run/netns/NAME) to run the server and kubectl in;
+  // https_get() then connects from inside it too.
+  std::string netns;
+  std::string bind_address = "127.0.0.1";
 };
 
 class Server {
@@ -190,6 +194,9 @@ class Server {
 
  private:
   std::vector<std::string> kubectl_env() const;
+  // argv run inside options_.netns (through nsenter) when there is one.
+  std::vector<std::string> in_netns(std::vector<std::string> argv) const;
+  HttpResult https_get_here(const std::string& path, bool client_cert) const;
   TempDir dir_;
   ServerOptions options_;
   ClusterRanges ranges_;

@@ -336,12 +336,13 @@ Status Netlink::delete_neighbor(int index, uint32_t ip) {
 Status Netlink::replace_fdb(int index, const std::string& mac, uint32_t remote) {
   NeighPtr n(rtnl_neigh_alloc());
   rtnl_neigh_set_ifindex(n.get(), index);
-  rtnl_neigh_set_family(n.get(), AF_BRIDGE);
   AddrPtr ll = mac_addr(mac);
   if (!ll) return make_error(Errc::invalid_argument, "bad MAC address " + mac);
   rtnl_neigh_set_lladdr(n.get(), ll.get());
   AddrPtr dst = ipv4_addr(remote, 32);
   rtnl_neigh_set_dst(n.get(), dst.get());
+  // After the destination: libnl takes the family from it and refuses a different one.
+  rtnl_neigh_set_family(n.get(), AF_BRIDGE);
   rtnl_neigh_set_state(n.get(), NUD_PERMANENT);
   rtnl_neigh_set_flags(n.get(), NTF_SELF);
   if (int err = rtnl_neigh_add(sock_, n.get(), NLM_F_CREATE | NLM_F_REPLACE); err < 0) {
@@ -353,12 +354,13 @@ Status Netlink::replace_fdb(int index, const std::string& mac, uint32_t remote) 
 Status Netlink::delete_fdb(int index, const std::string& mac, uint32_t remote) {
   NeighPtr n(rtnl_neigh_alloc());
   rtnl_neigh_set_ifindex(n.get(), index);
-  rtnl_neigh_set_family(n.get(), AF_BRIDGE);
   AddrPtr ll = mac_addr(mac);
   if (!ll) return make_error(Errc::invalid_argument, "bad MAC address " + mac);
   rtnl_neigh_set_lladdr(n.get(), ll.get());
   AddrPtr dst = ipv4_addr(remote, 32);
   rtnl_neigh_set_dst(n.get(), dst.get());
+  // After the destination: libnl takes the family from it and refuses a different one.
+  rtnl_neigh_set_family(n.get(), AF_BRIDGE);
   rtnl_neigh_set_flags(n.get(), NTF_SELF);
   int err = rtnl_neigh_delete(sock_, n.get(), 0);
   if (err < 0 && -err != NLE_OBJ_NOTFOUND && -err != NLE_NODEV) return nl_error("delete forwarding entry " + mac, err);

@@ -212,6 +212,9 @@ Status PodNetwork::set_remotes(const std::vector<RemoteNode>& remotes) {
     auto index = vtep_index();
     if (!index) return index.error().wrap("reach other nodes over VXLAN");
     vx = *index;
+    // A re-created device (deleted by hand) has none of the entries: program them all again.
+    if (vx != vtep_ifindex_) programmed_.clear();
+    vtep_ifindex_ = vx;
   }
   // Gone: routes we made before (also by an earlier agent) that no node needs any more. Through
   // the VXLAN device they are surely this node's; host-gw routes carry the protocol tag.

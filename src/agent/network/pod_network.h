@@ -98,6 +98,7 @@ class PodNetwork {
   Ipam ipam_;
   int mtu_ = 1500;
   std::map<std::string, RemoteNode> programmed_;  // by pod CIDR
+  int vtep_ifindex_ = 0;                          // the VXLAN device programmed_ is about
 };
 
 }  // namespace mk::agent::network
