@@ -104,7 +104,7 @@ TEST_CASE("kubectl logs, exec and attach reach the pod's kubelet through the API
       std::vector<std::string>{std::getenv("MINIKUBE_BIN"), "agent", "--join", server.url(), "--token", join_token(server),
                                "--node-name", "e2e-streams", "--data-dir", node.data_dir, "--node-ip", "127.0.0.1",
                                "--kubelet-port", std::to_string(kubelet_port), "--disable-kube-proxy",
-                               "--disable-network-policy", "--disable-cluster-dns"},
+                               "--disable-network-policy", "--disable-cluster-dns", "--flannel-backend", "none"},
       std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null", node.data_dir + "/../agent.out",
       agent_log);
   REQUIRE(poll_until([&] { return contains(read_file(agent_log), "joined"); }, 30s));

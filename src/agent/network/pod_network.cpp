@@ -45,7 +45,8 @@ Result<std::unique_ptr<PodNetwork>> PodNetwork::start(NetworkConfig config) {
   if (auto ip = parse_ipv4(net->config_.node_ip)) {
     std::string dev = device_with_address(*ip);
     if (dev.empty()) return make_error(Errc::invalid_argument, "node IP " + net->config_.node_ip + " is not an address of this host");
-    if (auto l = net->nl_.link(dev); l && l->mtu > 0) uplink_mtu = l->mtu;
+    // A node IP on loopback (a single-node test setup) says nothing about real links.
+    if (auto l = net->nl_.link(dev); l && l->mtu > 0 && dev != "lo") uplink_mtu = l->mtu;
   }
   net->mtu_ = net->config_.mtu > 0 ? net->config_.mtu
                                    : uplink_mtu - (net->config_.backend == Backend::vxlan ? kVxlanOverhead : 0);
