@@ -239,7 +239,7 @@ TEST_CASE("pods see env, volumes, tokens, claims and static pods as the kubelet 
       std::vector<std::string>{std::getenv("MINIKUBE_BIN"), "agent", "--join", server.url(), "--token", join_token(server),
                                "--node-name", kNode, "--data-dir", node.data_dir, "--kubelet-port",
                                std::to_string(free_port()), "--disable-kube-proxy",
-                               "--disable-network-policy", "--disable-cluster-dns"},
+                               "--disable-network-policy", "--disable-cluster-dns", "--flannel-backend", "none"},
       std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null", node.data_dir + "/../agent.out",
       agent_log);
   REQUIRE(poll_until([&] { return contains(read_file(agent_log), "joined"); }, 30s));

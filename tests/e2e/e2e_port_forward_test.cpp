@@ -160,7 +160,7 @@ TEST_CASE("port-forward to a pod with kubectl and the Python client", "[root]") 
                                // The API server reaches the kubelet on loopback.
                                "--node-ip", "127.0.0.1", "--kubelet-port", std::to_string(free_port()),
                                // No nftables tables, DNS address or port 53 in the host's namespace from a test.
-                               "--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns"},
+                               "--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns", "--flannel-backend", "none"},
       std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null", node.data_dir + "/../agent.out",
       agent_log);
   INFO("agent log: " << read_file(agent_log));
