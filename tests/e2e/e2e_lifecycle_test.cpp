@@ -373,7 +373,7 @@ TEST_CASE("pods outlive a SIGKILLed server with its agent and are adopted when i
                                    "127.0.0.1", "--https-listen-port", std::to_string(free_port()),
                                    "--write-kubeconfig", kubeconfig, "--node-ip", "127.0.0.1", "--kubelet-port",
                                    std::to_string(free_port()), "--disable-kube-proxy", "--disable-network-policy",
-                                   "--disable-cluster-dns"};
+                                   "--disable-cluster-dns", "--flannel-backend", "none"};
   std::vector<std::string> env = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=" + dir.file("home")};
   auto kubectl = [&](const std::vector<std::string>& args) { return kubectl_out(dir, kubeconfig, args); };
   auto field = [&](const std::string& pod, const std::string& path) {
