@@ -496,7 +496,7 @@ std::unique_ptr<BackgroundCommand> Server::kubectl_background(const std::vector<
 
 std::vector<std::string> Server::in_netns(std::vector<std::string> argv) const {
   if (options_.netns.empty()) return argv;
-  std::vector<std::string> out = {"nsenter", "--net=" + options_.netns, "--"};
+  std::vector<std::string> out = {"/usr/bin/nsenter", "--net=" + options_.netns, "--"};
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
 }
