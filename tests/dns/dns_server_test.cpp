@@ -176,7 +176,7 @@ TEST_CASE("cluster DNS answers from the API's Services and EndpointSlices and fo
   auto cm = server.kubectl({"get", "configmap", "-n", "kube-system", "minikube-cluster", "-o",
                             "jsonpath={.data.clusterDNS} {.data.clusterDomain} {.data.serviceCIDR} {.data.clusterCIDR}"});
   REQUIRE(cm.ok());
-  CHECK(cm.out == "10.43.0.10 cluster.local 10.43.0.0/16 10.42.0.0/16");
+  CHECK(cm.out == "10.43.0.10 cluster.local 10.43.0.0/16 " + server.ranges().cluster_cidr);
   auto svcs = server.kubectl({"get", "svc", "-A"});
   REQUIRE(svcs.ok());
   INFO(svcs.out);
