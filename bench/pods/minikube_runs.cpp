@@ -254,10 +254,11 @@ MinikubeResults run_minikube_side(const Options& options, const Plan& plan, cons
   spec.deadline = plan.ready_deadline;
   spec.agent = true;
   const std::string node = "pods-bench-" + std::to_string(::getpid());
-  // The cluster DNS would add a link to the host's network from this host-network agent; as in
-  // the e2e tests it is off (ServerProcess turns off the service proxy and NetworkPolicy
-  // enforcer for the same reason), so the run leaves the host's network alone.
-  spec.extra_args = {"--node-name", node, "--disable-cluster-dns"};
+  // The cluster DNS and the pod network would add links, routes and nftables rules to the host's
+  // network from this host-network agent; as in the e2e tests they are off (ServerProcess turns
+  // off the service proxy and NetworkPolicy enforcer for the same reason), so the run leaves the
+  // host's network alone and pods start as podman's do here, without a network.
+  spec.extra_args = {"--node-name", node, "--disable-cluster-dns", "--flannel-backend", "none"};
   // The kubelet's HTTPS port: a free one on loopback, so parallel runs and tests do not meet.
   auto kubelet_port = bench::free_loopback_port();
   if (!kubelet_port) {

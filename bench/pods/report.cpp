@@ -209,7 +209,8 @@ std::string render_report(const RunContext& c, const MinikubeResults& m, const P
   out << "- Every pod: one busybox-static `sleep` container, image `" << kImage
       << "` (minikube: imported from an airgap tarball in <data-dir>/agent/images at agent start; podman: "
          "`podman load` of an oci-archive), imagePullPolicy Never, no pod network on either side.\n";
-  out << "- The server runs with `--disable-kube-proxy --disable-network-policy --disable-cluster-dns`: those "
+  out << "- The server runs with `--disable-kube-proxy --disable-network-policy --disable-cluster-dns "
+         "--flannel-backend none`: those "
          "would program the host's own network from this benchmark; their memory and CPU are not in the figures.\n";
   out << "- podman has no resident daemon: its per-pod cost is conmon (and the infra container), shown beside "
          "the shim; the k3s memory figure is the one reported for k3s, not measured here.\n";

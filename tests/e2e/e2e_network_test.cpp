@@ -2,7 +2,9 @@
 // service ranges, cgroup root), a busybox image imported at agent start, and a Deployment of two
 // web servers. Both pods run with distinct addresses from the node's podCIDR; a client pod
 // fetches a page from each over pod-to-pod HTTP (busybox httpd and nc). Deleting the Deployment frees the addresses and
-// removes the veths; the Server's destruction removes the bridge and the nftables table.
+// removes the veths. The server and its agent run in a network namespace of the test's own, so the
+// bridge, the nftables table and ip_forward never touch the host's network; deleting the
+// namespace removes them.
 
 #include <catch2/catch.hpp>
 
@@ -12,8 +14,8 @@
 #include <regex>
 
 #include "agent/network/names.h"
-#include "agent/network/netlink.h"
 #include "e2e/harness.h"
+#include "e2e/netns_lab.h"
 #include "runtime_image/test_support.h"
 
 using namespace mk::e2e;
@@ -40,10 +42,7 @@ std::string get(Server& server, const std::vector<std::string>& what, const std:
   return r.ok() ? r.out : "";
 }
 
-bool link_exists(const std::string& name) {
-  auto nl = mk::agent::network::Netlink::open();
-  return nl && nl->link(name).has_value();
-}
+bool link_exists(const NetNs& ns, const std::string& name) { return ns.exec({"ip", "link", "show", name}) == 0; }
 
 size_t address_files(const std::string& data_dir) {
   size_t n = 0;
@@ -72,10 +71,12 @@ TEST_CASE("pods of a deployment get addresses from the node's podCIDR and talk t
     WARN("skipped: the pod network test runs pods and creates devices, so it needs root");
     return;
   }
+  NetNs netns("mknet-e2e-" + std::to_string(::getpid()));
   ServerOptions options;
   options.agent = true;
   options.prepare = add_busybox_image;
-  // Only the pod network in the host's namespace (removed by ~Server): no service, policy or DNS.
+  options.netns = "/run/netns/" + netns.name();
+  // Only the pod network: no service, policy or DNS.
   options.extra_args = {"--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns"};
   Server server(options);
   const std::string node = server.node_name();
@@ -85,7 +86,7 @@ TEST_CASE("pods of a deployment get addresses from the node's podCIDR and talk t
   INFO("podCIDR " << pod_cidr << ", cluster CIDR " << server.ranges().cluster_cidr);
   std::string prefix = pod_cidr.substr(0, pod_cidr.rfind('.') + 1);  // "10.N.M."
   REQUIRE(server.ranges().cluster_cidr.rfind(prefix.substr(0, prefix.find('.', 3) + 1), 0) == 0);
-  CHECK(poll_until([&] { return link_exists(names.bridge); }, 30s));
+  CHECK(poll_until([&] { return link_exists(netns, names.bridge); }, 30s));
   std::string annotations = get(server, {"node", node}, "{.metadata.annotations}");
   CHECK(contains(annotations, "\"flannel.alpha.coreos.com/backend-type\":\"vxlan\""));
   CHECK(contains(annotations, "\"flannel.alpha.coreos.com/kube-subnet-manager\":\"true\""));
@@ -152,5 +153,5 @@ TEST_CASE("pods of a deployment get addresses from the node's podCIDR and talk t
   RunResult del_pods = server.kubectl({"delete", "pods", "--all", "--grace-period", "1", "--wait=true"}, 60s);
   CHECK(del_pods.ok());
   CHECK(poll_until([&] { return address_files(server.data_dir()) == 0; }, 60s));
-  CHECK(link_exists(names.bridge));
+  CHECK(link_exists(netns, names.bridge));
 }
