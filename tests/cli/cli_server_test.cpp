@@ -25,8 +25,9 @@ std::vector<std::string> server_args(const TempDir& dir, const std::string& db) 
           "--bind-address", "127.0.0.1",
           "--https-listen-port", std::to_string(mk::test::free_port()),
           "--write-kubeconfig", dir.file("kubeconfig.yaml"),
-          // The server's agent starts, but makes no pod network (bridge, table) in the host's namespace.
-          "--flannel-backend", "none"};
+          // The server's agent starts, but changes nothing in the host's network (pod network, service
+          // proxy, NetworkPolicy and DNS off).
+          "--flannel-backend", "none", "--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns"};
 }
 
 // Starts the server, waits for its ready line, stops it with `sig` and checks a clean exit.

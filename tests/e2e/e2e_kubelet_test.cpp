@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "e2e/harness.h"
+#include "e2e/netns_lab.h"
 #include "runtime/pod/runtime.h"
 #include "runtime_image/test_support.h"
 
@@ -76,7 +77,13 @@ TEST_CASE("the kubelet runs pods bound to its node, reports their status and fin
     WARN("skipped: the kubelet test runs pods and needs root (namespaces, mounts, cgroups)");
     return;
   }
-  Server server;
+  // The server and the agent run in a network namespace of the test's own, so the pod network
+  // (bridge, nftables table, ip_forward) never touches the host's; deleting it removes them.
+  NetNs netns("mkkubelet-" + std::to_string(::getpid()));
+  const std::string netns_path = "/run/netns/" + netns.name();
+  ServerOptions options;
+  options.netns = netns_path;
+  Server server(options);
   Node node;
   node.data_dir = server.new_dir("agent-data");
   std::string images = node.data_dir + "/agent/images";
@@ -89,10 +96,10 @@ TEST_CASE("the kubelet runs pods bound to its node, reports their status and fin
     REQUIRE(mk::runtime::image::testing::run({"tar", "-C", layout, "-cf", images + "/busybox.tar", "."}, &out) == 0);
   }
   node.agent = std::make_unique<Process>(
-      std::vector<std::string>{std::getenv("MINIKUBE_BIN"), "agent", "--join", server.url(), "--token", join_token(server),
-                               "--node-name", node.name, "--data-dir", node.data_dir,
-                               // No service or policy tables, DNS address or port 53 in the host's namespace
-                               // from a test; the pod network's bridge and table are removed by ~Node.
+      std::vector<std::string>{"/usr/bin/nsenter", "--net=" + netns_path, "--", std::getenv("MINIKUBE_BIN"), "agent",
+                               "--join", server.url(), "--token", join_token(server), "--node-name", node.name,
+                               "--data-dir", node.data_dir, "--node-ip", "127.0.0.1",
+                               // The pod network only: no service or policy tables, DNS address or port 53.
                                "--disable-kube-proxy", "--disable-network-policy", "--disable-cluster-dns"},
       std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, "/dev/null", node.data_dir + "/../agent.out",
       node.data_dir + "/../agent.log");
