@@ -10,7 +10,7 @@ std::string render_markdown(const Report& report) {
   std::ostringstream out;
   for (const auto& line : report.preamble) out << line << "\n";
   if (!report.preamble.empty()) out << "\n";
-  out << "| measurement | minikube (SQLite) | etcd 3.4 | ratio | target |\n";
+  out << "| measurement | " << report.ours_header << " | " << report.other_header << " | ratio | target |\n";
   out << "|---|---:|---:|---:|---|\n";
   for (const auto& r : report.rows) {
     out << "| " << r.measurement << " | " << r.ours << " | " << r.etcd << " | " << r.ratio

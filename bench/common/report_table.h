@@ -19,6 +19,9 @@ struct Report {
   std::vector<std::string> preamble;  // lines above the table
   std::vector<ReportRow> rows;
   std::vector<std::string> notes;  // bullet points below it
+  // Headers of the two figure columns (the store benchmark's by default).
+  std::string ours_header = "minikube (SQLite)";
+  std::string other_header = "etcd 3.4";
 };
 
 std::string render_markdown(const Report& report);

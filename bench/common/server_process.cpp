@@ -79,7 +79,7 @@ Result<ServerProcess> ServerProcess::start(const ServerSpec& spec) {
   if (!spec.agent) argv.push_back("--disable-agent");
   // The agent runs on the host's network: no service proxy or NetworkPolicy tables left there
   // (they outlive the agent by design).
-  if (spec.agent) argv.insert(argv.end(), {"--disable-kube-proxy", "--disable-network-policy"});
+  if (spec.agent && !spec.private_network) argv.insert(argv.end(), {"--disable-kube-proxy", "--disable-network-policy"});
   argv.insert(argv.end(), spec.extra_args.begin(), spec.extra_args.end());
   auto started = Clock::now();
   auto child = ChildProcess::spawn(argv, log_path);

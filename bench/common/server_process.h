@@ -26,6 +26,9 @@ struct ServerSpec {
   std::shared_ptr<const TlsMaterial> tls;
   std::chrono::seconds deadline{30};
   bool agent = false;                   // run the server's own agent (no --disable-agent)
+  // The server runs in a network namespace of the benchmark's own: its agent may keep the
+  // service proxy and NetworkPolicy enforcer on (on the host's network they stay off).
+  bool private_network = false;
   std::vector<std::string> extra_args;  // appended to the command line
 };
 
