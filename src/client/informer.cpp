@@ -21,9 +21,13 @@ void Informer::start() {
   thread_ = std::thread([this] { run(); });
 }
 
-void Informer::stop() {
+void Informer::request_stop() {
   stop_ = true;
   wake_.notify_all();
+}
+
+void Informer::stop() {
+  request_stop();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -37,6 +37,9 @@ class Informer {
   void set_transform(std::function<nlohmann::json(const nlohmann::json&)> transform);
   void start();
   void stop();
+  // Tells the informer to stop without waiting for its thread; stop() then joins it. Stopping
+  // many informers, ask them all first: each may take a moment to leave its watch.
+  void request_stop();
   // True once the first list has been delivered.
   bool wait_synced(int64_t timeout_ms);
   bool synced() const { return synced_.load(); }

@@ -39,6 +39,7 @@ bool InformerFactory::wait_synced(int64_t timeout_ms) {
 }
 
 void InformerFactory::stop_all() {
+  for (auto& [k, i] : informers_) i->request_stop();
   for (auto& [k, i] : informers_) i->stop();
 }
 
