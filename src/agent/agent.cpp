@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cctype>
 #include <cerrno>
 #include <fstream>
@@ -15,6 +17,7 @@
 #include "agent/dns/cluster_dns.h"
 #include "agent/join.h"
 #include "agent/kubelet/host_facts.h"
+#include "agent/kubelet/image_policy.h"
 #include "agent/kubelet/node_heartbeat.h"
 #include "agent/kubelet/pod_dns.h"
 #include "agent/kubelet/pod_worker.h"
@@ -190,6 +193,11 @@ Result<std::unique_ptr<Agent>> Agent::start(const AgentConfig& config) {
   auto imported = runtime::image::import_directory(*impl->images, images_dir, runtime::image::host_platform());
   if (!imported) return imported.error().wrap("import images from " + images_dir);
   for (const auto& record : *imported) MK_LOG(info) << "agent: imported image " << record.name;
+  impl->heartbeat->set_images_source([store = impl->images.get()] {
+    auto records = store->list_images();
+    return kubelet::node_images(records ? std::move(*records) : std::vector<runtime::image::ImageRecord>{});
+  });
+  (void)impl->heartbeat->beat();  // the imported images show at once, not a heartbeat later
 
   // The pod network: the node's subnet once the server assigned it, then routes to the others.
   network::FlannelSettings net_settings;

@@ -114,6 +114,17 @@ TEST_CASE("the kubelet runs pods bound to its node, reports their status and fin
       },
       30s));
 
+  // The node lists the imported image with its digest and size, as a kubelet does.
+  std::string images;
+  CHECK(poll_until(
+      [&] {
+        images = server.kubectl({"get", "node", node.name, "-o", "jsonpath={.status.images}"}).out;
+        return contains(images, std::string("\"") + kImage + "\"") && contains(images, "@sha256:") &&
+               contains(images, "\"sizeBytes\"");
+      },
+      30s));
+  INFO("node images: " << images);
+
   // A long-running pod: Running, Ready, its container running with ids filled in.
   RunResult run = server.kubectl({"run", "hello", "--image", kImage, "--image-pull-policy", "Never", "--command", "--",
                                   "sh", "-c", "echo hello; sleep 3600"});
@@ -184,6 +195,22 @@ TEST_CASE("the kubelet runs pods bound to its node, reports their status and fin
   CHECK(poll_until([&] { return pod_dirs(node.data_dir) == 0 && shims_under(node.data_dir) == 0; }, 30s));
   RunResult left = server.kubectl({"get", "pods", "-o", "name"});
   CHECK(left.out.empty());
+
+  // Deleting a namespace stops and removes its running pods before the namespace goes.
+  REQUIRE(server.kubectl({"create", "namespace", "doomed"}).ok());
+  REQUIRE(poll_until([&] { return server.kubectl({"get", "serviceaccount", "default", "-n", "doomed"}).ok(); }, 30s));
+  REQUIRE(server.kubectl({"run", "victim", "-n", "doomed", "--image", kImage, "--image-pull-policy", "Never",
+                          "--command", "--", "sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"})
+              .ok());
+  CHECK(poll_until(
+      [&] { return server.kubectl({"get", "pod", "victim", "-n", "doomed", "-o", "jsonpath={.status.phase}"}).out == "Running"; },
+      60s));
+  CHECK(pod_dirs(node.data_dir) == 1);
+  RunResult ns = server.kubectl({"delete", "namespace", "doomed", "--timeout=60s"}, 90s);
+  INFO(ns);
+  CHECK(ns.ok());
+  CHECK(server.kubectl({"get", "namespace", "doomed"}).exit_code == 1);
+  CHECK(poll_until([&] { return pod_dirs(node.data_dir) == 0 && shims_under(node.data_dir) == 0; }, 30s));
 
   CHECK(node.agent->stop());
   CHECK(node.agent->exit_code() == 0);

@@ -1,5 +1,9 @@
 #include "agent/kubelet/image_policy.h"
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
 #include "runtime/image/puller.h"
 #include "runtime/image/reference.h"
 
@@ -32,6 +36,18 @@ Result<image::ImageRecord> ensure_image(const image::ContentStore& store, const 
   auto pulled = image::pull_image(store, text, options);
   if (!pulled) return pulled.error().wrap("pull image " + text);
   return pulled;
+}
+
+nlohmann::json node_images(std::vector<image::ImageRecord> records) {
+  constexpr size_t kMaxImages = 50;  // the kubelet's nodeStatusMaxImages
+  std::stable_sort(records.begin(), records.end(),
+                   [](const image::ImageRecord& a, const image::ImageRecord& b) { return a.size > b.size; });
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : records) {
+    if (out.size() == kMaxImages) break;
+    out.push_back({{"names", {image_id(r), r.name}}, {"sizeBytes", r.size}});
+  }
+  return out;
 }
 
 std::string image_id(const image::ImageRecord& record) {

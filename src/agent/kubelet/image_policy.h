@@ -3,7 +3,10 @@
 // imagePullPolicy says (Always pulls; IfNotPresent pulls when the store lacks it; Never only
 // looks in the store, which airgap imports fill).
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "runtime/image/content_store.h"
@@ -24,5 +27,9 @@ Result<runtime::image::ImageRecord> ensure_image(const runtime::image::ContentSt
 // The imageID the kubelet reports: "<registry>/<repository>@<digest>" of the manifest (or the
 // index it was chosen from).
 std::string image_id(const runtime::image::ImageRecord& record);
+
+// Node status.images as the kubelet reports it: the largest images first, at most 50, each with
+// its names ("<repository>@<digest>", then "<repository>:<tag>") and sizeBytes.
+nlohmann::json node_images(std::vector<runtime::image::ImageRecord> records);
 
 }  // namespace mk::agent::kubelet

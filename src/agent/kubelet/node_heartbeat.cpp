@@ -79,7 +79,11 @@ Status NodeHeartbeat::post_status() {
     json next = *node;
     json previous = next.value("status", json::object());
     json status = node_status(settings_, facts_, api::format_time(std::chrono::system_clock::now()), previous);
-    // Fields other components own (images, volumes) stay as they are.
+    {
+      std::lock_guard lock(images_mu_);
+      if (images_source_) status["images"] = images_source_();
+    }
+    // Fields other components own (volumes) stay as they are.
     for (auto it = previous.begin(); it != previous.end(); ++it)
       if (!status.contains(it.key())) status[it.key()] = it.value();
     next["status"] = status;
@@ -88,6 +92,11 @@ Status NodeHeartbeat::post_status() {
     if (!written.conflict()) return api_error("update node status " + settings_.name, written.error());
   }
   return make_error(Errc::conflict, "update node status " + settings_.name + ": kept conflicting");
+}
+
+void NodeHeartbeat::set_images_source(std::function<json()> source) {
+  std::lock_guard lock(images_mu_);
+  images_source_ = std::move(source);
 }
 
 void NodeHeartbeat::start() {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -34,6 +35,8 @@ class NodeHeartbeat {
   void stop();
   // One round: lease, then status. Public so a caller can force a heartbeat.
   Status beat();
+  // What status.images reports from now on (the image store opens after registration).
+  void set_images_source(std::function<nlohmann::json()> source);
 
  private:
   Status renew_lease();
@@ -44,6 +47,8 @@ class NodeHeartbeat {
   HostFacts facts_;
   std::chrono::milliseconds interval_;
   std::string node_uid_;
+  std::mutex images_mu_;
+  std::function<nlohmann::json()> images_source_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
