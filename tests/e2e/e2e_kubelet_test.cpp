@@ -115,15 +115,15 @@ TEST_CASE("the kubelet runs pods bound to its node, reports their status and fin
       30s));
 
   // The node lists the imported image with its digest and size, as a kubelet does.
-  std::string images;
+  std::string node_images;
   CHECK(poll_until(
       [&] {
-        images = server.kubectl({"get", "node", node.name, "-o", "jsonpath={.status.images}"}).out;
-        return contains(images, std::string("\"") + kImage + "\"") && contains(images, "@sha256:") &&
-               contains(images, "\"sizeBytes\"");
+        node_images = server.kubectl({"get", "node", node.name, "-o", "jsonpath={.status.images}"}).out;
+        return contains(node_images, std::string("\"") + kImage + "\"") && contains(node_images, "@sha256:") &&
+               contains(node_images, "\"sizeBytes\"");
       },
       30s));
-  INFO("node images: " << images);
+  INFO("node images: " << node_images);
 
   // A long-running pod: Running, Ready, its container running with ids filled in.
   RunResult run = server.kubectl({"run", "hello", "--image", kImage, "--image-pull-policy", "Never", "--command", "--",
