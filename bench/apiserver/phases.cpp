@@ -42,7 +42,7 @@ Result<LoadRun> fill(const bench::ServerProcess& server, size_t count, const std
 }
 
 void run_server_a(const Options& options, const Plan& plan, const std::string& work_dir, BenchResults& r) {
-  bench::ServerSpec spec{options.minikube, work_dir + "/data-a", work_dir, "server-a", nullptr, plan.ready_deadline, false, {}};
+  bench::ServerSpec spec{options.minikube, work_dir + "/data-a", work_dir, "server-a", nullptr, plan.ready_deadline, false, false, {}};
   auto server = bench::ServerProcess::start(spec);
   if (!server) {
     r.setup_error = server.error();
@@ -112,7 +112,7 @@ void run_server_a(const Options& options, const Plan& plan, const std::string& w
 }
 
 void run_server_b(const Options& options, const Plan& plan, const std::string& work_dir, BenchResults& r) {
-  bench::ServerSpec spec{options.minikube, work_dir + "/data-b", work_dir, "server-b", nullptr, plan.ready_deadline, false, {}};
+  bench::ServerSpec spec{options.minikube, work_dir + "/data-b", work_dir, "server-b", nullptr, plan.ready_deadline, false, false, {}};
   auto server = bench::ServerProcess::start(spec);
   if (!server) {
     r.held = failed<bench::ProcMemory>(server.error());
