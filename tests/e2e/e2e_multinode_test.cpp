@@ -10,44 +10,14 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 
+#include "e2e/busybox_pods.h"
 #include "e2e/harness.h"
 #include "e2e/netns_lab.h"
-#include "runtime_image/test_support.h"
 
 using namespace mk::e2e;
 
 namespace {
-
-const char kImage[] = "busybox.local/test:1";
-
-void add_busybox_image(const std::string& data_dir) {
-  std::string images = data_dir + "/agent/images";
-  std::filesystem::create_directories(images);
-  std::string layout = data_dir + "/layout";
-  mk::runtime::image::testing::build_busybox_layout(layout, kImage, false);
-  std::string out;
-  REQUIRE(mk::runtime::image::testing::run({"tar", "-C", layout, "-cf", images + "/busybox.tar", "."}, &out) == 0);
-  std::filesystem::remove_all(layout);
-}
-
-std::string get(Server& server, const std::vector<std::string>& what, const std::string& jsonpath) {
-  std::vector<std::string> args = {"get"};
-  args.insert(args.end(), what.begin(), what.end());
-  args.insert(args.end(), {"-o", "jsonpath=" + jsonpath});
-  RunResult r = server.kubectl(args);
-  return r.ok() ? r.out : "";
-}
-
-std::string container_log(const std::string& data_dir, const std::string& uid, const std::string& container) {
-  std::string out;
-  for (const auto& line : split_lines(read_file(data_dir + "/agent/pods/" + uid + "/logs/" + container + ".log"))) {
-    auto w = line.find(' ', line.find(' ', line.find(' ') + 1) + 1);
-    if (w != std::string::npos) out += line.substr(w + 1) + "\n";
-  }
-  return out;
-}
 
 // An agent in its own namespace; destroyed, it stops and its pods and cgroups are removed (its
 // devices go with the namespace).
@@ -62,7 +32,7 @@ struct Agent {
 
 std::string pod_manifest(const std::string& name, const std::string& node, const std::string& command) {
   return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\nspec:\n  nodeName: " + node +
-         "\n  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: c\n    image: " + kImage +
+         "\n  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: c\n    image: " + kBusyboxImage +
          "\n    imagePullPolicy: Never\n    command: [\"sh\", \"-c\", " + command + "]\n---\n";
 }
 
@@ -114,19 +84,19 @@ TEST_CASE("pods on two agents in separate namespaces reach each other over VXLAN
   for (Agent* agent : {&one, &two}) {
     INFO(agent->name << " log:\n" << read_file(agent->data_dir + "/agent.log"));
     REQUIRE(poll_until(
-        [&] { return get(server, {"node", agent->name}, R"({.status.conditions[?(@.type=="Ready")].status})") == "True"; },
+        [&] { return kubectl_get(server, {"node", agent->name}, R"({.status.conditions[?(@.type=="Ready")].status})") == "True"; },
         60s));
     // flannel's annotations, the VTEP MAC once the node has seen the other one.
     CHECK(poll_until(
         [&] {
-          return contains(get(server, {"node", agent->name}, "{.metadata.annotations}"), "VtepMAC");
+          return contains(kubectl_get(server, {"node", agent->name}, "{.metadata.annotations}"), "VtepMAC");
         },
         30s));
-    std::string annotations = get(server, {"node", agent->name}, "{.metadata.annotations}");
+    std::string annotations = kubectl_get(server, {"node", agent->name}, "{.metadata.annotations}");
     INFO(annotations);
     CHECK(contains(annotations, "\"flannel.alpha.coreos.com/public-ip\":\"" + agent->ip + "\""));
     CHECK(contains(annotations, "\"flannel.alpha.coreos.com/backend-type\":\"vxlan\""));
-    CHECK(contains(get(server, {"node", agent->name}, R"({.status.addresses[?(@.type=="InternalIP")].address})"), agent->ip));
+    CHECK(contains(kubectl_get(server, {"node", agent->name}, R"({.status.addresses[?(@.type=="InternalIP")].address})"), agent->ip));
   }
 
   std::string web = "\"mkdir -p /www && echo \\\"hello from $(cat /etc/hostname)\\\" > /www/index.html && exec busybox httpd -f -p 8080 -h /www\"";
@@ -137,14 +107,14 @@ TEST_CASE("pods on two agents in separate namespaces reach each other over VXLAN
   std::string ip_a, ip_b;
   REQUIRE(poll_until(
       [&] {
-        ip_a = get(server, {"pod", "web-a"}, "{.status.podIP}");
-        ip_b = get(server, {"pod", "web-b"}, "{.status.podIP}");
-        return get(server, {"pod", "web-a"}, "{.status.phase}") == "Running" &&
-               get(server, {"pod", "web-b"}, "{.status.phase}") == "Running" && !ip_a.empty() && !ip_b.empty();
+        ip_a = kubectl_get(server, {"pod", "web-a"}, "{.status.podIP}");
+        ip_b = kubectl_get(server, {"pod", "web-b"}, "{.status.podIP}");
+        return kubectl_get(server, {"pod", "web-a"}, "{.status.phase}") == "Running" &&
+               kubectl_get(server, {"pod", "web-b"}, "{.status.phase}") == "Running" && !ip_a.empty() && !ip_b.empty();
       },
       90s));
-  std::string cidr_a = get(server, {"node", one.name}, "{.spec.podCIDR}");
-  std::string cidr_b = get(server, {"node", two.name}, "{.spec.podCIDR}");
+  std::string cidr_a = kubectl_get(server, {"node", one.name}, "{.spec.podCIDR}");
+  std::string cidr_b = kubectl_get(server, {"node", two.name}, "{.spec.podCIDR}");
   INFO("web-a " << ip_a << " in " << cidr_a << ", web-b " << ip_b << " in " << cidr_b);
   CHECK(cidr_a != cidr_b);
   CHECK(ip_a.rfind(cidr_a.substr(0, cidr_a.rfind('.') + 1), 0) == 0);
@@ -164,11 +134,11 @@ TEST_CASE("pods on two agents in separate namespaces reach each other over VXLAN
     std::string phase;
     CHECK(poll_until(
         [&] {
-          phase = get(server, {"pod", f.client}, "{.status.phase}");
+          phase = kubectl_get(server, {"pod", f.client}, "{.status.phase}");
           return phase == "Succeeded" || phase == "Failed";
         },
         60s));
-    std::string uid = get(server, {"pod", f.client}, "{.metadata.uid}");
+    std::string uid = kubectl_get(server, {"pod", f.client}, "{.metadata.uid}");
     std::string log = container_log(f.agent->data_dir, uid, "c");
     INFO(f.client << " log: " << log);
     CHECK(phase == "Succeeded");

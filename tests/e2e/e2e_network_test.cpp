@@ -14,33 +14,13 @@
 #include <regex>
 
 #include "agent/network/names.h"
+#include "e2e/busybox_pods.h"
 #include "e2e/harness.h"
 #include "e2e/netns_lab.h"
-#include "runtime_image/test_support.h"
 
 using namespace mk::e2e;
 
 namespace {
-
-const char kImage[] = "busybox.local/test:1";
-
-void add_busybox_image(const std::string& data_dir) {
-  std::string images = data_dir + "/agent/images";
-  std::filesystem::create_directories(images);
-  std::string layout = data_dir + "/layout";
-  mk::runtime::image::testing::build_busybox_layout(layout, kImage, false);
-  std::string out;
-  REQUIRE(mk::runtime::image::testing::run({"tar", "-C", layout, "-cf", images + "/busybox.tar", "."}, &out) == 0);
-  std::filesystem::remove_all(layout);
-}
-
-std::string get(Server& server, const std::vector<std::string>& what, const std::string& jsonpath) {
-  std::vector<std::string> args = {"get"};
-  args.insert(args.end(), what.begin(), what.end());
-  args.insert(args.end(), {"-o", "jsonpath=" + jsonpath});
-  RunResult r = server.kubectl(args);
-  return r.ok() ? r.out : "";
-}
 
 bool link_exists(const NetNs& ns, const std::string& name) { return ns.exec({"ip", "link", "show", name}) == 0; }
 
@@ -52,16 +32,6 @@ size_t address_files(const std::string& data_dir) {
     if (name != "last_reserved" && name[0] != '.') ++n;
   }
   return n;
-}
-
-// The content of a container's CRI log (the text after "<time> <stream> <tag> ").
-std::string container_log(const std::string& data_dir, const std::string& uid, const std::string& container) {
-  std::string out;
-  for (const auto& line : split_lines(read_file(data_dir + "/agent/pods/" + uid + "/logs/" + container + ".log"))) {
-    auto w = line.find(' ', line.find(' ', line.find(' ') + 1) + 1);
-    if (w != std::string::npos) out += line.substr(w + 1) + "\n";
-  }
-  return out;
 }
 
 }  // namespace
@@ -81,17 +51,17 @@ TEST_CASE("pods of a deployment get addresses from the node's podCIDR and talk t
   Server server(options);
   const std::string node = server.node_name();
   auto names = mk::agent::network::node_names(node);
-  REQUIRE(poll_until([&] { return get(server, {"node", node}, R"({.status.conditions[?(@.type=="Ready")].status})") == "True"; }, 60s));
-  std::string pod_cidr = get(server, {"node", node}, "{.spec.podCIDR}");
+  REQUIRE(poll_until([&] { return kubectl_get(server, {"node", node}, R"({.status.conditions[?(@.type=="Ready")].status})") == "True"; }, 60s));
+  std::string pod_cidr = kubectl_get(server, {"node", node}, "{.spec.podCIDR}");
   INFO("podCIDR " << pod_cidr << ", cluster CIDR " << server.ranges().cluster_cidr);
   std::string prefix = pod_cidr.substr(0, pod_cidr.rfind('.') + 1);  // "10.N.M."
   REQUIRE(server.ranges().cluster_cidr.rfind(prefix.substr(0, prefix.find('.', 3) + 1), 0) == 0);
   CHECK(poll_until([&] { return link_exists(netns, names.bridge); }, 30s));
-  std::string annotations = get(server, {"node", node}, "{.metadata.annotations}");
+  std::string annotations = kubectl_get(server, {"node", node}, "{.metadata.annotations}");
   CHECK(contains(annotations, "\"flannel.alpha.coreos.com/backend-type\":\"vxlan\""));
   CHECK(contains(annotations, "\"flannel.alpha.coreos.com/kube-subnet-manager\":\"true\""));
 
-  RunResult create = server.kubectl({"create", "deployment", "web", "--image", kImage, "--replicas", "2", "--port", "8080",
+  RunResult create = server.kubectl({"create", "deployment", "web", "--image", kBusyboxImage, "--replicas", "2", "--port", "8080",
                                      "--", "sh", "-c", "mkdir -p /www && echo \"hello from $(cat /etc/hostname)\" > /www/index.html && exec busybox httpd -f -p 8080 -h /www"});
   INFO(create);
   REQUIRE(create.ok());
@@ -125,25 +95,25 @@ TEST_CASE("pods of a deployment get addresses from the node's podCIDR and talk t
   for (size_t i = 0; i < 2; ++i) {
     std::string client = "client-" + std::to_string(i);
     // busybox nc rather than wget: the static busybox's wget crashes in a root without NSS files.
-    RunResult run = server.kubectl({"run", client, "--image", kImage, "--restart", "Never", "--command", "--", "sh", "-c",
+    RunResult run = server.kubectl({"run", client, "--image", kBusyboxImage, "--restart", "Never", "--command", "--", "sh", "-c",
                                     "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 5 " + ips[i] + " 8080"});
     INFO(run);
     REQUIRE(run.ok());
     std::string phase;
     CHECK(poll_until(
         [&] {
-          phase = get(server, {"pod", client}, "{.status.phase}");
+          phase = kubectl_get(server, {"pod", client}, "{.status.phase}");
           return phase == "Succeeded" || phase == "Failed";
         },
         60s));
-    std::string uid = get(server, {"pod", client}, "{.metadata.uid}");
-    std::string web_uid = get(server, {"pod", names_of_pods[i]}, "{.metadata.uid}");
+    std::string uid = kubectl_get(server, {"pod", client}, "{.metadata.uid}");
+    std::string web_uid = kubectl_get(server, {"pod", names_of_pods[i]}, "{.metadata.uid}");
     INFO("client log: " << container_log(server.data_dir(), uid, client));
-    INFO("client status: " << get(server, {"pod", client}, "{.status.containerStatuses[0].state}"));
+    INFO("client status: " << kubectl_get(server, {"pod", client}, "{.status.containerStatuses[0].state}"));
     INFO("web log: " << container_log(server.data_dir(), web_uid, "test"));
     CHECK(phase == "Succeeded");
     CHECK(contains(container_log(server.data_dir(), uid, client), "hello from " + names_of_pods[i]));
-    CHECK(get(server, {"pod", client}, "{.status.podIP}").rfind(prefix, 0) == 0);
+    CHECK(kubectl_get(server, {"pod", client}, "{.status.podIP}").rfind(prefix, 0) == 0);
   }
 
   // Deleting frees every address and removes every veth; the bridge stays for the next pods.

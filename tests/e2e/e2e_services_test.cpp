@@ -15,46 +15,15 @@
 
 #include <unistd.h>
 
-#include <filesystem>
 #include <set>
 
+#include "e2e/busybox_pods.h"
 #include "e2e/harness.h"
 #include "e2e/netns_lab.h"
-#include "runtime_image/test_support.h"
 
 using namespace mk::e2e;
 
 namespace {
-
-const char kImage[] = "busybox.local/test:1";
-
-void add_busybox_image(const std::string& data_dir) {
-  std::string images = data_dir + "/agent/images";
-  std::filesystem::create_directories(images);
-  std::string layout = data_dir + "/layout";
-  mk::runtime::image::testing::build_busybox_layout(layout, kImage, false);
-  std::string out;
-  REQUIRE(mk::runtime::image::testing::run({"tar", "-C", layout, "-cf", images + "/busybox.tar", "."}, &out) == 0);
-  std::filesystem::remove_all(layout);
-}
-
-std::string get(Server& server, const std::vector<std::string>& what, const std::string& jsonpath) {
-  std::vector<std::string> args = {"get"};
-  args.insert(args.end(), what.begin(), what.end());
-  args.insert(args.end(), {"-o", "jsonpath=" + jsonpath});
-  RunResult r = server.kubectl(args);
-  return r.ok() ? r.out : "";
-}
-
-// The content of a container's CRI log (the text after "<time> <stream> <tag> ").
-std::string container_log(const std::string& data_dir, const std::string& uid, const std::string& container) {
-  std::string out;
-  for (const auto& line : split_lines(read_file(data_dir + "/agent/pods/" + uid + "/logs/" + container + ".log"))) {
-    auto w = line.find(' ', line.find(' ', line.find(' ') + 1) + 1);
-    if (w != std::string::npos) out += line.substr(w + 1) + "\n";
-  }
-  return out;
-}
 
 // One HTTP/1.0 request with busybox nc, bounded by -w (busybox wget crashes without NSS files).
 std::string http_get(const std::string& ip, const std::string& port, int wait_seconds = 2) {
@@ -63,7 +32,7 @@ std::string http_get(const std::string& ip, const std::string& port, int wait_se
 
 // A pod that runs `script` once.
 RunResult run_pod(Server& server, const std::string& name, const std::string& script, const std::string& labels = "") {
-  std::vector<std::string> args = {"run", name, "--image", kImage, "--restart", "Never"};
+  std::vector<std::string> args = {"run", name, "--image", kBusyboxImage, "--restart", "Never"};
   if (!labels.empty()) args.insert(args.end(), {"--labels", labels});
   args.insert(args.end(), {"--command", "--", "sh", "-c", script});
   return server.kubectl(args);
@@ -78,13 +47,13 @@ Finished wait_finished(Server& server, const std::string& name, std::chrono::mil
   Finished f;
   poll_until(
       [&] {
-        f.phase = get(server, {"pod", name}, "{.status.phase}");
+        f.phase = kubectl_get(server, {"pod", name}, "{.status.phase}");
         return f.phase == "Succeeded" || f.phase == "Failed";
       },
       timeout);
-  std::string uid = get(server, {"pod", name}, "{.metadata.uid}");
+  std::string uid = kubectl_get(server, {"pod", name}, "{.metadata.uid}");
   f.log = container_log(server.data_dir(), uid, name);
-  f.state = get(server, {"pod", name}, "{.status.containerStatuses[0].state}");
+  f.state = kubectl_get(server, {"pod", name}, "{.status.containerStatuses[0].state}");
   return f;
 }
 
@@ -116,11 +85,11 @@ TEST_CASE("services, NodePort, cluster DNS and NetworkPolicy with real pods on a
   options.extra_args = {"--node-ip", node_ip};
   Server server(options);
   const std::string node = server.node_name();
-  REQUIRE(poll_until([&] { return get(server, {"node", node}, R"({.status.conditions[?(@.type=="Ready")].status})") == "True"; }, 60s));
-  CHECK(contains(get(server, {"node", node}, "{.status.addresses}"), node_ip));
+  REQUIRE(poll_until([&] { return kubectl_get(server, {"node", node}, R"({.status.conditions[?(@.type=="Ready")].status})") == "True"; }, 60s));
+  CHECK(contains(kubectl_get(server, {"node", node}, "{.status.addresses}"), node_ip));
 
   // 1. Three web servers, each serving its own hostname, behind a NodePort Service.
-  RunResult create = server.kubectl({"create", "deployment", "web", "--image", kImage, "--replicas", "3", "--port", "8080", "--", "sh", "-c",
+  RunResult create = server.kubectl({"create", "deployment", "web", "--image", kBusyboxImage, "--replicas", "3", "--port", "8080", "--", "sh", "-c",
                                      "mkdir -p /www && echo \"hello from $(cat /etc/hostname)\" > /www/index.html && "
                                      // PID 1 ignores SIGTERM unless it handles it: without the trap each
                                      // pod would take its 30 s grace period to stop.
@@ -158,13 +127,13 @@ spec:
       60s);
   INFO(server.kubectl({"get", "pods", "-o", "wide"}).out);
   REQUIRE(running);
-  const std::string cluster_ip = get(server, {"svc", "web"}, "{.spec.clusterIP}");
-  const std::string node_port = get(server, {"svc", "web"}, "{.spec.ports[0].nodePort}");
+  const std::string cluster_ip = kubectl_get(server, {"svc", "web"}, "{.spec.clusterIP}");
+  const std::string node_port = kubectl_get(server, {"svc", "web"}, "{.spec.ports[0].nodePort}");
   INFO("web: clusterIP " << cluster_ip << ", nodePort " << node_port << ", pods " << pods[0] << " " << pods[1] << " " << pods[2]);
   REQUIRE(!cluster_ip.empty());
   REQUIRE(!node_port.empty());
   // The Service's endpoints are all three pods before anything is sent to it.
-  CHECK(poll_until([&] { return words(get(server, {"endpointslices", "-l", "kubernetes.io/service-name=web"},
+  CHECK(poll_until([&] { return words(kubectl_get(server, {"endpointslices", "-l", "kubernetes.io/service-name=web"},
                                           "{.items[*].endpoints[*].addresses[0]}")).size() == 3; }, 30s));
 
   // 2. and 4. at once: a pod spreading 30 requests over the ClusterIP, and a pod asking the DNS.
